@@ -12,5 +12,9 @@ export interface CommandOptions {
  * domain while it is connected. Monitor callbacks never get one (they must not wait on a reply).
  */
 export interface CommandChannel {
-  execute(command: string, args?: Record<string, unknown>, options?: CommandOptions): Promise<unknown>;
+  execute(
+    command: string,
+    args?: Record<string, unknown>,
+    options?: CommandOptions,
+  ): Promise<unknown>;
 }
