@@ -1,5 +1,15 @@
 // Public surface of @virtevent/core. Test helpers live in "@virtevent/core/testing".
+
+export type { Disposable } from "./common/disposable.js";
+export { DisposableStore, toDisposable } from "./common/disposable.js";
+export type { Logger } from "./common/logger.js";
+export { createLogger, createSilentLogger } from "./common/logger.js";
+export type { Token } from "./di/tokens.js";
+export { createToken, TOKENS } from "./di/tokens.js";
+export type { CommandChannel, CommandOptions } from "./domain/command-channel.js";
 export { CoreError, isCoreError } from "./errors/core-error.js";
+export type { DomainEventSink, DomainEventType } from "./events/domain-event-type.js";
+export { defineDomainEvent } from "./events/domain-event-type.js";
 export {
   createEventLoopRegistry,
   defaultEventLoopRegistry,
