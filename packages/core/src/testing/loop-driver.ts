@@ -83,27 +83,44 @@ export function realTimeLoopDriver<L extends EventLoopImpl>(create: () => L): Ev
   };
 }
 
-/** Driver for `ManualEventLoop` (or a subclass): turns and time only move when told to. */
-export function manualLoopDriver<L extends ManualEventLoop>(
-  create: () => L = () => new ManualEventLoop() as L,
-): EventLoopDriver<L> {
+/**
+ * Driver for `ManualEventLoop`: turns and time only move when told to. `wrap` lets a loop that
+ * decorates a manual loop (an instrumented wrapper, say) run the suite on virtual time.
+ */
+export function manualLoopDriver(
+  options: { wrap?: (inner: ManualEventLoop) => EventLoopImpl } = {},
+): EventLoopDriver {
+  const inners = new WeakMap<EventLoopImpl, ManualEventLoop>();
+  const innerOf = (loop: EventLoopImpl): ManualEventLoop => {
+    const inner = inners.get(loop);
+    if (!inner) throw new Error("manualLoopDriver: loop was not created by this driver");
+    return inner;
+  };
   return {
-    create,
+    create() {
+      const inner = new ManualEventLoop();
+      const loop = options.wrap ? options.wrap(inner) : inner;
+      inners.set(loop, inner);
+      return loop;
+    },
     async turn(loop) {
-      await loop.settle();
-      loop.runOnce();
+      const inner = innerOf(loop);
+      await inner.settle();
+      inner.runOnce();
     },
     async advance(loop, ms) {
-      await loop.settle();
-      loop.advance(ms);
+      const inner = innerOf(loop);
+      await inner.settle();
+      inner.advance(ms);
     },
     async until(loop, cond, what) {
+      const inner = innerOf(loop);
       for (let i = 0; i < 1000 && !cond(); i++) {
-        await loop.settle();
-        if (loop.runOnce() > 0) continue;
+        await inner.settle();
+        if (inner.runOnce() > 0) continue;
         // Nothing was ready: jump virtual time to the next timer deadline, if any.
-        const next = loop.nextDeadline();
-        if (next !== undefined) loop.advance(next - loop.now());
+        const next = inner.nextDeadline();
+        if (next !== undefined) inner.advance(next - inner.now());
       }
       if (!cond()) throw new Error(`never happened within 1000 turns: ${what}`);
     },
