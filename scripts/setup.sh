@@ -28,5 +28,18 @@ fi
 # npm ci only when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  if ! npm ci --no-audit --no-fund --loglevel=error 2>.npm-ci.err; then
+    # npm 11 writes lock files without the other platforms' optional packages (esbuild,
+    # rollup and biome binaries), then `npm ci` refuses that same lock as out of sync
+    # (npm/cli#4828, #8320). `npm install` installs the locked versions from it all the same.
+    if grep -q "EUSAGE" .npm-ci.err; then
+      log "npm ci refused its own lock file (npm bug); installing the locked versions with npm install"
+      npm install --no-audit --no-fund --loglevel=error
+    else
+      cat .npm-ci.err >&2
+      rm -f .npm-ci.err
+      exit 1
+    fi
+  fi
+  rm -f .npm-ci.err
 fi
