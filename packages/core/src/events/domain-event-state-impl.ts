@@ -1,0 +1,271 @@
+import { inject, injectable } from "tsyringe";
+import { type Disposable, toDisposable } from "../common/disposable.js";
+import type { Logger } from "../common/logger.js";
+import { TOKENS } from "../di/tokens.js";
+import type { EventLoopImpl, TimerId } from "../loop/event-loop-impl.js";
+import { TIMEOUT_DISABLED } from "../loop/event-loop-impl.js";
+import {
+  DomainEventArgumentError,
+  DomainEventCallbackUnknownError,
+  DomainEventStateClosedError,
+} from "./domain-event-errors.js";
+import {
+  type DomainEventCallback,
+  type DomainEventDomain,
+  type DomainEventOwner,
+  type DomainEventRegistration,
+  type DomainEventState,
+  type DomainEventStats,
+  type DomainEventStreamItem,
+  type DomainEventStreamOptions,
+  MAX_QUEUED_DOMAIN_EVENTS,
+} from "./domain-event-state.js";
+import { DomainEventStream } from "./domain-event-stream.js";
+import type { DomainEventType } from "./domain-event-type.js";
+import { type DomainDirectory, DomainFilter } from "./domain-filter.js";
+
+interface Registration {
+  readonly id: number;
+  readonly eventId: string | undefined;
+  readonly filter: DomainFilter | undefined;
+  readonly callback: DomainEventCallback<unknown>;
+  readonly free: (() => void) | undefined;
+  readonly owner: DomainEventOwner | undefined;
+  removed: boolean;
+}
+
+interface QueuedEvent {
+  readonly eventId: string;
+  readonly domain: DomainEventDomain;
+  readonly data: unknown;
+  readonly timestamp: number;
+}
+
+/** Default {@link DomainEventState}: one per daemon, flushed by a timeout on its loop. */
+@injectable()
+export class DomainEventStateImpl implements DomainEventState {
+  private readonly registrations = new Map<number, Registration>();
+  private readonly eventTypes = new Map<string, DomainEventType>();
+  private queued: QueuedEvent[] = [];
+  private nextCallbackId = 1;
+  private timer: TimerId | undefined;
+  private dispatching = false;
+  private closed = false;
+  private overflowLogged = false;
+  private readonly pendingFrees: Registration[] = [];
+  private readonly counters: DomainEventStats = {
+    queued: 0,
+    dispatched: 0,
+    delivered: 0,
+    droppedNoListener: 0,
+    droppedOverflow: 0,
+    callbackErrors: 0,
+  };
+
+  constructor(
+    @inject(TOKENS.EventLoopImpl) private readonly loop: EventLoopImpl,
+    @inject(TOKENS.DomainRegistry) private readonly domains: DomainDirectory,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+  ) {}
+
+  registerAny<T = unknown>(registration: DomainEventRegistration<T>): number {
+    if (this.closed) throw new DomainEventStateClosedError();
+    if (typeof registration?.callback !== "function") {
+      throw new DomainEventArgumentError("registerAny needs a `callback` function");
+    }
+    if (registration.free !== undefined && typeof registration.free !== "function") {
+      throw new DomainEventArgumentError("registerAny: `free` must be a function when given");
+    }
+    const id = this.nextCallbackId++;
+    const filter =
+      registration.domain === undefined
+        ? undefined
+        : new DomainFilter(this.domains, registration.domain);
+    this.registrations.set(id, {
+      id,
+      eventId: registration.event?.id,
+      filter,
+      callback: registration.callback as DomainEventCallback<unknown>,
+      free: registration.free,
+      owner: registration.owner,
+      removed: false,
+    });
+    if (this.timer === undefined) {
+      this.timer = this.loop.addTimeout(TIMEOUT_DISABLED, () => this.flush());
+    }
+    return id;
+  }
+
+  deregisterAny(callbackId: number): void {
+    const reg = this.registrations.get(callbackId);
+    if (!reg) throw new DomainEventCallbackUnknownError(callbackId);
+    this.remove(reg);
+  }
+
+  deregisterOwner(owner: DomainEventOwner): number {
+    let n = 0;
+    for (const reg of [...this.registrations.values()]) {
+      if (reg.owner === owner) {
+        this.remove(reg);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  stream<T = unknown>(
+    options: DomainEventStreamOptions<T> = {},
+  ): AsyncIterableIterator<DomainEventStreamItem<T>> {
+    return new DomainEventStream<T>(this, options);
+  }
+
+  queue<T>(event: DomainEventType<T>, domainUuid: string, data: T): void {
+    if (this.closed || !this.hasListener(event.id, domainUuid)) {
+      this.counters.droppedNoListener++;
+      return;
+    }
+    if (this.queued.length >= MAX_QUEUED_DOMAIN_EVENTS) {
+      this.queued.shift();
+      this.counters.droppedOverflow++;
+      if (!this.overflowLogged) {
+        this.overflowLogged = true;
+        this.logger.warn(
+          { event: event.id, limit: MAX_QUEUED_DOMAIN_EVENTS },
+          "domain event queue full; dropping the oldest queued events until the next flush",
+        );
+      }
+    }
+    const name = this.domains.get(domainUuid)?.name ?? domainUuid;
+    this.queued.push({
+      eventId: event.id,
+      domain: Object.freeze({ uuid: domainUuid, name }),
+      data,
+      timestamp: Date.now(),
+    });
+    this.counters.queued++;
+    if (this.queued.length === 1 && this.timer !== undefined) {
+      this.loop.updateTimeout(this.timer, 0);
+    }
+  }
+
+  flush(): void {
+    if (this.dispatching) return;
+    const batch = this.queued;
+    this.queued = [];
+    if (this.overflowLogged) {
+      this.overflowLogged = false;
+      this.logger.warn(
+        { droppedOverflow: this.counters.droppedOverflow },
+        "domain event queue overflowed since the last flush",
+      );
+    }
+    this.dispatching = true;
+    try {
+      for (const ev of batch) this.dispatchOne(ev);
+    } finally {
+      this.dispatching = false;
+      this.runPendingFrees();
+    }
+    if (this.timer !== undefined && this.queued.length === 0) {
+      this.loop.updateTimeout(this.timer, TIMEOUT_DISABLED);
+    }
+  }
+
+  addEventType(type: DomainEventType): Disposable {
+    const known = this.eventTypes.get(type.id);
+    if (known !== undefined && known !== type) {
+      throw new DomainEventArgumentError(`domain event id "${type.id}" is already defined`);
+    }
+    this.eventTypes.set(type.id, type);
+    return toDisposable(() => {
+      if (this.eventTypes.get(type.id) === type) this.eventTypes.delete(type.id);
+    });
+  }
+
+  getEventType(id: string): DomainEventType | undefined {
+    return this.eventTypes.get(id);
+  }
+
+  get registrationCount(): number {
+    return this.registrations.size;
+  }
+
+  get pendingCount(): number {
+    return this.queued.length;
+  }
+
+  get stats(): Readonly<DomainEventStats> {
+    return { ...this.counters };
+  }
+
+  /** Removes every registration (their free callbacks run) and the flush timer. */
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const reg of [...this.registrations.values()]) this.remove(reg);
+    this.counters.droppedNoListener += this.queued.length;
+    this.queued = [];
+  }
+
+  private dispatchOne(ev: QueuedEvent): void {
+    this.counters.dispatched++;
+    // A snapshot: registrations added meanwhile start with the next event.
+    for (const reg of [...this.registrations.values()]) {
+      if (reg.removed || !matches(reg, ev.eventId, ev.domain.uuid)) continue;
+      this.counters.delivered++;
+      try {
+        reg.callback(ev.domain, ev.data, {
+          event: ev.eventId,
+          timestamp: ev.timestamp,
+          callbackId: reg.id,
+        });
+      } catch (e) {
+        this.counters.callbackErrors++;
+        this.logger.error(
+          { err: e, event: ev.eventId, domain: ev.domain.uuid, callbackId: reg.id },
+          "domain event callback threw; the other callbacks still get the event",
+        );
+      }
+    }
+  }
+
+  private hasListener(eventId: string, domainUuid: string): boolean {
+    for (const reg of this.registrations.values()) {
+      if (matches(reg, eventId, domainUuid)) return true;
+    }
+    return false;
+  }
+
+  private remove(reg: Registration): void {
+    if (reg.removed) return;
+    reg.removed = true;
+    this.registrations.delete(reg.id);
+    reg.filter?.dispose();
+    if (this.registrations.size === 0 && this.timer !== undefined) {
+      this.loop.removeTimeout(this.timer);
+      this.timer = undefined;
+      this.counters.droppedNoListener += this.queued.length;
+      this.queued = [];
+    }
+    if (reg.free) this.pendingFrees.push(reg);
+    if (!this.dispatching) this.runPendingFrees();
+  }
+
+  private runPendingFrees(): void {
+    while (this.pendingFrees.length > 0) {
+      const reg = this.pendingFrees.shift();
+      try {
+        reg?.free?.();
+      } catch (e) {
+        this.counters.callbackErrors++;
+        this.logger.error({ err: e, callbackId: reg?.id }, "domain event free callback threw");
+      }
+    }
+  }
+}
+
+function matches(reg: Registration, eventId: string, domainUuid: string): boolean {
+  if (reg.removed) return false;
+  if (reg.eventId !== undefined && reg.eventId !== eventId) return false;
+  return reg.filter === undefined || reg.filter.matches(domainUuid);
+}
