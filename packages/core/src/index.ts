@@ -4,9 +4,30 @@ export type { Disposable } from "./common/disposable.js";
 export { DisposableStore, toDisposable } from "./common/disposable.js";
 export type { Logger } from "./common/logger.js";
 export { createLogger, createSilentLogger } from "./common/logger.js";
+export { createDaemonContainer } from "./di/container.js";
 export type { Token } from "./di/tokens.js";
 export { createToken, TOKENS } from "./di/tokens.js";
 export type { CommandChannel, CommandOptions } from "./domain/command-channel.js";
+export type {
+  DeviceState,
+  Domain,
+  DomainDefinition,
+  DomainRef,
+  DomainState,
+  JsonValue,
+  LifecycleChange,
+  StopReason,
+} from "./domain/domain.js";
+export {
+  DomainArgumentError,
+  DomainExistsError,
+  DomainNotConnectedError,
+  DomainNotFoundError,
+  DomainStaleError,
+  DomainStateError,
+} from "./domain/domain-errors.js";
+export type { DomainRegistry } from "./domain/domain-registry.js";
+export { DomainRegistryImpl, MAX_DOMAIN_NAME_CHARS } from "./domain/domain-registry-impl.js";
 export { CoreError, isCoreError } from "./errors/core-error.js";
 export type { DomainEventSink, DomainEventType } from "./events/domain-event-type.js";
 export { defineDomainEvent } from "./events/domain-event-type.js";
@@ -41,3 +62,40 @@ export {
   EventLoopUnknownError,
 } from "./loop/loop-errors.js";
 export { NodeEventLoop } from "./loop/node-event-loop.js";
+export type {
+  ProcessEventHandler,
+  ProcessEventHandlerClass,
+  ProcessEventType,
+  WorkerContext,
+} from "./process/process-event.js";
+export { defineProcessEvent } from "./process/process-event.js";
+export {
+  HandlerTimeoutError,
+  ProcessEventHandlerExistsError,
+  WorkerPoolClosedError,
+} from "./process/worker-errors.js";
+export type {
+  DrainResult,
+  HandlerRegistrationOptions,
+  JobOutcome,
+  LaneStats,
+  PluginWorkerStats,
+  SubmitOptions,
+  WorkerPool,
+  WorkerPoolOptions,
+  WorkerPoolStats,
+} from "./process/worker-pool.js";
+export {
+  HANDLER_ABORT_GRACE_MS,
+  HANDLER_TIMEOUT_MS,
+  LANE_QUEUE_LIMIT,
+  MAX_CONCURRENT_HANDLERS,
+} from "./process/worker-pool.js";
+export {
+  StateCorruptError,
+  StateKeyError,
+  StateStoreClosedError,
+  StateValueError,
+  StateWriteError,
+} from "./state/state-errors.js";
+export type { StateStore } from "./state/state-store.js";

@@ -21,8 +21,11 @@ export const TOKENS = {
   DomainRegistry: Symbol.for("@virtevent/core/DomainRegistry"),
   DomainEventState: Symbol.for("@virtevent/core/DomainEventState"),
   WorkerPool: Symbol.for("@virtevent/core/WorkerPool"),
+  WorkerPoolOptions: Symbol.for("@virtevent/core/WorkerPoolOptions"),
   StateStore: Symbol.for("@virtevent/core/StateStore"),
   PluginHost: Symbol.for("@virtevent/core/PluginHost"),
   DaemonOptions: Symbol.for("@virtevent/core/DaemonOptions"),
   Clock: Symbol.for("@virtevent/core/Clock"),
+  /** The daemon's own container (registered in it by `createDaemonContainer`). */
+  DependencyContainer: Symbol.for("@virtevent/core/DependencyContainer"),
 } as const;
