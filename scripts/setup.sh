@@ -9,6 +9,7 @@ log() { printf '[setup] %s\n' "$*"; }
 need_pkgs=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need_pkgs+=(qemu-system-x86)
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
+command -v xz >/dev/null 2>&1 || need_pkgs+=(xz-utils) # scripts/guest/build-guest.sh
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   sudo_cmd=()
@@ -43,3 +44,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   fi
   rm -f .npm-ci.err
 fi
+
+# The nic-rx-filter end-to-end tests boot a tiny Linux guest built from Debian packages and
+# cached outside the tree; rebuilt only when scripts/guest/ changes.
+log "preparing the test guest (scripts/guest/build-guest.sh)"
+bash scripts/guest/build-guest.sh
