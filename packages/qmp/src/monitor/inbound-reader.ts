@@ -1,0 +1,160 @@
+import type { Logger } from "@virtevent/core";
+import { QmpGreetingError, QmpProtocolError } from "../errors/qmp-errors.js";
+import { LOG_EXCERPT_CHARS } from "../limits.js";
+import { LineFramer } from "../protocol/line-framer.js";
+import { classifyMessage, type QmpEvent, type QmpGreeting } from "../protocol/messages.js";
+import { parseJsonLine } from "../protocol/safe-json.js";
+import { bump, type QmpCounters, type QmpDropReason } from "./counters.js";
+import type { ResolvedMonitorOptions } from "./monitor-options.js";
+
+/** What the reader tells its monitor. @internal */
+export interface InboundSink {
+  state(): "greeting" | "negotiating" | "ready" | "closed";
+  onGreeting(greeting: QmpGreeting): void;
+  onBadGreeting(error: QmpGreetingError): void;
+  onEvent(event: QmpEvent): void;
+  onReply(
+    id: unknown,
+    outcome: { ok: true; value: unknown } | { ok: false; errorClass: string; desc: string },
+  ): QmpDropReason | undefined;
+  /** A violation the monitor survives (the line is dropped and counted already). */
+  onProtocolError(error: QmpProtocolError): void;
+  /** A violation that ends the monitor (line too long). */
+  onFatal(error: Error): void;
+}
+
+/**
+ * Stages 1–2 of the data path: bytes → lines (framing, line cap) → parsed, hardened JSON →
+ * classified messages handed to the monitor. Garbage never throws out of here: it is dropped,
+ * counted and logged, and the next line is processed.
+ * @internal
+ */
+export class InboundReader {
+  private readonly framer: LineFramer;
+
+  constructor(
+    private readonly options: ResolvedMonitorOptions,
+    private readonly counters: QmpCounters,
+    private readonly logger: Logger,
+    private readonly sink: InboundSink,
+  ) {
+    this.framer = new LineFramer(options.maxLineBytes);
+  }
+
+  /** Feeds one chunk read from the stream. */
+  push(chunk: Buffer | string): void {
+    let lines: string[];
+    try {
+      lines = this.framer.push(chunk);
+    } catch (error) {
+      this.counters.protocolErrors++;
+      this.sink.onFatal(error as Error);
+      return;
+    }
+    for (const line of lines) {
+      if (this.sink.state() === "closed") return;
+      this.line(line);
+    }
+  }
+
+  private line(line: string): void {
+    this.counters.linesIn++;
+    const parsed = parseJsonLine(line, this.options.maxJsonDepth);
+    this.trace(line, parsed.ok ? parsed.value : undefined);
+    if (!parsed.ok) {
+      if (this.sink.state() === "greeting") {
+        this.sink.onBadGreeting(new QmpGreetingError(`${parsed.detail}: ${excerpt(line)}`));
+        return;
+      }
+      const detail =
+        parsed.reason === "too-deep" ? parsed.detail : `malformed JSON: ${parsed.detail}`;
+      this.violation("malformed", detail, line);
+      return;
+    }
+    if (parsed.strippedKeys > 0) {
+      bump(this.counters.dropped, "forbidden-key", parsed.strippedKeys);
+      this.logger.warn(
+        { keys: parsed.strippedKeys, line: excerpt(line) },
+        "QMP message carried __proto__/constructor/prototype keys; removed",
+      );
+    }
+    const msg = classifyMessage(parsed.value);
+    const state = this.sink.state();
+    if (state === "greeting") {
+      this.beforeGreeting(msg, line);
+      return;
+    }
+    switch (msg.kind) {
+      case "event":
+        this.counters.messagesIn++;
+        this.sink.onEvent(msg.event);
+        return;
+      case "return":
+      case "error": {
+        this.counters.messagesIn++;
+        if (msg.kind === "error" && msg.id === undefined) {
+          // We send an id with every command, so an id-less error answers nothing we track.
+          this.violation(
+            "error-without-id",
+            `error without id: ${msg.errorClass}: ${msg.desc}`,
+            line,
+          );
+          return;
+        }
+        const dropped = this.sink.onReply(
+          msg.id,
+          msg.kind === "return"
+            ? { ok: true, value: msg.value }
+            : { ok: false, errorClass: msg.errorClass, desc: msg.desc },
+        );
+        if (dropped) {
+          bump(this.counters.dropped, dropped);
+          this.logger.warn({ reason: dropped, id: String(msg.id) }, "QMP reply dropped");
+        }
+        return;
+      }
+      case "greeting":
+        this.violation("invalid", "second greeting", line);
+        return;
+      case "invalid":
+        this.violation("invalid", msg.detail, line);
+        return;
+    }
+  }
+
+  private beforeGreeting(msg: ReturnType<typeof classifyMessage>, line: string): void {
+    if (msg.kind === "event") {
+      // Some QEMU versions sent an event before the greeting: skip it, do not fail.
+      bump(this.counters.dropped, "before-greeting");
+      this.logger.warn({ event: msg.event.name }, "QMP event before the greeting skipped");
+      return;
+    }
+    if (msg.kind === "greeting") {
+      this.counters.messagesIn++;
+      this.sink.onGreeting(msg.greeting);
+      return;
+    }
+    const detail = msg.kind === "invalid" ? msg.detail : `${msg.kind} reply before the greeting`;
+    this.sink.onBadGreeting(new QmpGreetingError(`${detail}: ${excerpt(line)}`));
+  }
+
+  private violation(reason: QmpDropReason, detail: string, line: string): void {
+    bump(this.counters.dropped, reason);
+    this.counters.protocolErrors++;
+    this.logger.warn({ reason, line: excerpt(line) }, `QMP line dropped: ${detail}`);
+    this.sink.onProtocolError(new QmpProtocolError(detail));
+  }
+
+  private trace(line: string, message: unknown): void {
+    if (!this.options.trace) return;
+    try {
+      this.options.trace({ dir: "rx", line, message });
+    } catch {
+      // Tracing is best effort and must not break the reader.
+    }
+  }
+}
+
+function excerpt(line: string): string {
+  return line.length > LOG_EXCERPT_CHARS ? `${line.slice(0, LOG_EXCERPT_CHARS)}…` : line;
+}

@@ -1,0 +1,99 @@
+import { performance } from "node:perf_hooks";
+import type { EventLoopImpl, Logger } from "@virtevent/core";
+import { QmpInvalidArgumentError } from "../errors/qmp-errors.js";
+import {
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  MAX_IN_FLIGHT,
+  MAX_JSON_DEPTH,
+  MAX_LINE_BYTES,
+  MAX_QUEUED_COMMANDS,
+} from "../limits.js";
+import type { QmpCloseReason } from "./close-reason.js";
+import type { QmpEventListener, QmpEventTable } from "./event-table.js";
+
+/** One line that crossed the wire, for transcripts and debugging. */
+export interface QmpTraceEntry {
+  /** `rx`: received from QEMU; `tx`: sent to QEMU. */
+  dir: "rx" | "tx";
+  /** The line without its line ending. */
+  line: string;
+  /** The parsed message; undefined when the line was not valid JSON. */
+  message: unknown;
+}
+
+/** Options of a {@link QmpMonitor}. Every limit defaults to the constant in `limits.ts`. */
+export interface QmpMonitorOptions {
+  /** The loop the monitor registers its handle and timeouts on. */
+  loop: EventLoopImpl;
+  /** Warnings (dropped lines, schema failures) go here; default: silent. */
+  logger?: Logger;
+  /** The event table; default: a new empty Map, reachable as `monitor.events`. */
+  events?: QmpEventTable;
+  /** A wildcard listener added before anything is read. */
+  onEvent?: QmpEventListener;
+  /** A close listener added before anything is read. */
+  onClose?: (reason: QmpCloseReason) => void;
+  /** Default command timeout, ms (DEFAULT_COMMAND_TIMEOUT_MS). */
+  commandTimeoutMs?: number;
+  /** Greeting + negotiation must finish within this, ms (DEFAULT_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
+  /** Line cap, bytes (MAX_LINE_BYTES). */
+  maxLineBytes?: number;
+  /** Commands in flight at once (MAX_IN_FLIGHT). */
+  maxInFlight?: number;
+  /** Commands waiting for a slot (MAX_QUEUED_COMMANDS). */
+  maxQueuedCommands?: number;
+  /** Nesting limit of one message (MAX_JSON_DEPTH). */
+  maxJsonDepth?: number;
+  /** Command ids are `<idPrefix>-<n>`, n from 1; default "virtevent". */
+  idPrefix?: string;
+  /**
+   * Clock for round-trip times, ms. Default: the loop's own `now()` when it has one (as
+   * `ManualEventLoop` does, so times are virtual), else `performance.now()`.
+   */
+  now?: () => number;
+  /** Sees every line sent and received (e.g. a `TranscriptRecorder`). Must not throw. */
+  trace?: (entry: QmpTraceEntry) => void;
+}
+
+/** @internal */
+export interface ResolvedMonitorOptions {
+  commandTimeoutMs: number;
+  connectTimeoutMs: number;
+  maxLineBytes: number;
+  maxInFlight: number;
+  maxQueuedCommands: number;
+  maxJsonDepth: number;
+  idPrefix: string;
+  now: () => number;
+  trace: ((entry: QmpTraceEntry) => void) | undefined;
+}
+
+/** Applies defaults and checks every limit. @internal */
+export function resolveOptions(o: QmpMonitorOptions): ResolvedMonitorOptions {
+  const positive = (name: string, value: number | undefined, fallback: number): number => {
+    const v = value ?? fallback;
+    if (!Number.isInteger(v) || v <= 0) {
+      throw new QmpInvalidArgumentError(`${name} must be a positive integer, got ${v}`);
+    }
+    return v;
+  };
+  const loopClock = (o.loop as { now?: unknown }).now;
+  const now =
+    o.now ??
+    (typeof loopClock === "function"
+      ? () => (loopClock as () => number).call(o.loop)
+      : () => performance.now());
+  return {
+    commandTimeoutMs: positive("commandTimeoutMs", o.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS),
+    connectTimeoutMs: positive("connectTimeoutMs", o.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
+    maxLineBytes: positive("maxLineBytes", o.maxLineBytes, MAX_LINE_BYTES),
+    maxInFlight: positive("maxInFlight", o.maxInFlight, MAX_IN_FLIGHT),
+    maxQueuedCommands: positive("maxQueuedCommands", o.maxQueuedCommands, MAX_QUEUED_COMMANDS),
+    maxJsonDepth: positive("maxJsonDepth", o.maxJsonDepth, MAX_JSON_DEPTH),
+    idPrefix: o.idPrefix ?? "virtevent",
+    now,
+    trace: o.trace,
+  };
+}
