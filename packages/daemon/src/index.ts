@@ -1,0 +1,26 @@
+// Public surface of @virtevent/daemon: the reference daemon's building blocks.
+
+export type { ApiNotification } from "./api/api-client.js";
+export { ApiClient, ApiClientError, DEFAULT_CALL_TIMEOUT_MS } from "./api/api-client.js";
+export type { ConnectionEnd } from "./api/api-connection.js";
+export {
+  ApiConnection,
+  CLIENT_CLOSE_GRACE_MS,
+  MAX_CLIENT_BUFFER_BYTES,
+  MAX_REQUEST_LINE_BYTES,
+} from "./api/api-connection.js";
+export type { ApiMethod, ApiServerOptions } from "./api/api-server.js";
+export { ApiServer, apiMethod } from "./api/api-server.js";
+export { RpcErrorCode, RpcMethodError } from "./api/json-rpc.js";
+export type { SocketAccess } from "./api/socket-path.js";
+export { STALE_PROBE_TIMEOUT_MS } from "./api/socket-path.js";
+export {
+  DaemonConfig,
+  DiskConfig,
+  DomainConfig,
+  LaunchConfig,
+  NicConfig,
+  PluginConfig,
+} from "./config/config-schema.js";
+export { formatIssues, loadConfig, parseConfig } from "./config/load-config.js";
+export { ApiSocketError, ConfigError, DaemonError, isDaemonError } from "./daemon-error.js";
