@@ -14,6 +14,10 @@ export { ApiServer, apiMethod } from "./api/api-server.js";
 export { RpcErrorCode, RpcMethodError } from "./api/json-rpc.js";
 export type { SocketAccess } from "./api/socket-path.js";
 export { STALE_PROBE_TIMEOUT_MS } from "./api/socket-path.js";
+export type { EventNotificationParams } from "./cli/format-event.js";
+export { formatEventLine } from "./cli/format-event.js";
+export type { CliIo } from "./cli/virtevent-cli.js";
+export { DEFAULT_SOCKET_PATH, EXIT, runVirteventCli } from "./cli/virtevent-cli.js";
 export {
   DaemonConfig,
   DiskConfig,
