@@ -73,6 +73,7 @@ export {
   HandlerTimeoutError,
   ProcessEventHandlerExistsError,
   WorkerPoolClosedError,
+  WorkerPoolOptionsError,
 } from "./process/worker-errors.js";
 export type {
   DrainResult,
@@ -91,6 +92,7 @@ export {
   LANE_QUEUE_LIMIT,
   MAX_CONCURRENT_HANDLERS,
 } from "./process/worker-pool.js";
+export { WorkerPoolImpl } from "./process/worker-pool-impl.js";
 export {
   StateCorruptError,
   StateKeyError,

@@ -34,3 +34,16 @@ export class WorkerPoolClosedError extends CoreError {
     super("VIRTEVENT_ERR_POOL_CLOSED", "the worker pool is closed");
   }
 }
+
+/** A worker-pool option is out of range. */
+export class WorkerPoolOptionsError extends CoreError {
+  constructor(
+    readonly option: string,
+    readonly value: unknown,
+  ) {
+    super(
+      "VIRTEVENT_ERR_POOL_OPTIONS",
+      `worker pool option ${option} must be a positive integer, got ${String(value)}`,
+    );
+  }
+}

@@ -1,0 +1,61 @@
+import type { Lane } from "./lane.js";
+import type { LaneStats, PluginWorkerStats, WorkerPoolStats } from "./worker-pool.js";
+
+/** The worker pool's counters. @internal */
+export class PoolCounters {
+  submitted = 0;
+  coalesced = 0;
+  overflowDrops = 0;
+  staleDrops = 0;
+  rejected = 0;
+  staleEmits = 0;
+  lateSettles = 0;
+  private readonly plugins = new Map<string, PluginWorkerStats>();
+
+  /** The counters of `plugin`, created on first use. */
+  plugin(plugin: string): PluginWorkerStats {
+    let stats = this.plugins.get(plugin);
+    if (stats === undefined) {
+      stats = { completed: 0, errors: 0, timeouts: 0, stuck: 0, cancelled: 0 };
+      this.plugins.set(plugin, stats);
+    }
+    return stats;
+  }
+
+  /** A copy safe to hand out. */
+  snapshot(running: number, lanes: Iterable<Lane>): WorkerPoolStats {
+    const laneStats: LaneStats[] = [];
+    let queued = 0;
+    let stuckLanes = 0;
+    for (const lane of lanes) {
+      queued += lane.queue.length;
+      const entry: LaneStats = {
+        domainUuid: lane.domainUuid,
+        queued: lane.queue.length,
+        running: lane.running !== undefined,
+        overflowDrops: lane.overflowDrops,
+      };
+      if (lane.running?.stuck) {
+        stuckLanes++;
+        entry.stuck = { plugin: lane.running.plugin, event: lane.running.event };
+      }
+      laneStats.push(entry);
+    }
+    const plugins: Record<string, PluginWorkerStats> = {};
+    for (const [name, stats] of this.plugins) plugins[name] = { ...stats };
+    return {
+      running,
+      queued,
+      submitted: this.submitted,
+      coalesced: this.coalesced,
+      overflowDrops: this.overflowDrops,
+      staleDrops: this.staleDrops,
+      rejected: this.rejected,
+      staleEmits: this.staleEmits,
+      lateSettles: this.lateSettles,
+      stuckLanes,
+      lanes: laneStats,
+      plugins,
+    };
+  }
+}
