@@ -48,7 +48,7 @@ async function connect(path: string): Promise<ApiClient> {
 /** Sends raw lines and collects raw response lines. */
 async function raw(path: string, text: string, expectLines: number): Promise<unknown[]> {
   const socket = createConnection(path);
-  cleanups.push(() => socket.destroy());
+  cleanups.push(() => void socket.destroy());
   let buf = "";
   socket.setEncoding("utf8");
   return new Promise((resolve, reject) => {
@@ -164,7 +164,7 @@ describe("ApiServer slow subscribers (row 12)", () => {
 
     // The stuck client subscribes, then never reads again.
     const stuck = createConnection(path);
-    cleanups.push(() => stuck.destroy());
+    cleanups.push(() => void stuck.destroy());
     let stuckText = "";
     stuck.setEncoding("utf8");
     const stuckClosed = new Promise<void>((resolve) => stuck.on("close", () => resolve()));
