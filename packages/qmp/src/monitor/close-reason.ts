@@ -1,6 +1,7 @@
 /**
  * Why a monitor closed:
- * - `eof`: the peer ended the stream (QEMU exited or was killed: its socket closes cleanly);
+ * - `eof`: the peer went away: it ended the stream, or reset it (ECONNRESET / EPIPE, as when
+ *   QEMU is killed with unread input); QEMU exited, crashed or was killed;
  * - `error`: the stream failed or the monitor gave up on the peer (line too long, bad greeting,
  *   failed negotiation, connect timeout); `error` is a `QmpError`;
  * - `local`: `close()` was called.

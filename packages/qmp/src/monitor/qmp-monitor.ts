@@ -217,9 +217,9 @@ export class QmpMonitor implements CommandChannel, Disposable {
     if (bits & HandleEvents.READABLE) this.readAvailable();
     if (this.currentState === "closed") return;
     if (bits & HandleEvents.WRITABLE) this.output.flush();
-    if (bits & HandleEvents.ERROR) {
+    if (bits & HandleEvents.ERROR && !isPeerGone(error)) {
       this.shutdown({ kind: "error", error: new QmpIoError(error ?? new Error("stream error")) });
-    } else if (bits & HandleEvents.HANGUP) {
+    } else if (bits & (HandleEvents.HANGUP | HandleEvents.ERROR)) {
       // Lines that arrived together with the hangup are still delivered.
       this.readAvailable();
       this.shutdown({ kind: "eof" });
@@ -296,4 +296,13 @@ export class QmpMonitor implements CommandChannel, Disposable {
       this.logger.warn({ err: error }, "QMP monitor listener threw");
     }
   }
+}
+
+/**
+ * A reset or broken pipe from a peer that was connected means the peer is gone (a QEMU killed
+ * with unread input in its socket resets it): for the monitor that is an EOF, not an I/O error.
+ */
+function isPeerGone(error: Error | undefined): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ECONNRESET" || code === "EPIPE";
 }
