@@ -29,8 +29,36 @@ export {
 export type { DomainRegistry } from "./domain/domain-registry.js";
 export { DomainRegistryImpl, MAX_DOMAIN_NAME_CHARS } from "./domain/domain-registry-impl.js";
 export { CoreError, isCoreError } from "./errors/core-error.js";
+export {
+  DomainEventArgumentError,
+  DomainEventCallbackUnknownError,
+  DomainEventStateClosedError,
+} from "./events/domain-event-errors.js";
+export type {
+  DomainEventCallback,
+  DomainEventDomain,
+  DomainEventMeta,
+  DomainEventOwner,
+  DomainEventRegistration,
+  DomainEventState,
+  DomainEventStats,
+  DomainEventStreamItem,
+  DomainEventStreamOptions,
+} from "./events/domain-event-state.js";
+export {
+  DEFAULT_STREAM_BUFFER_EVENTS,
+  MAX_QUEUED_DOMAIN_EVENTS,
+  MAX_STREAM_BUFFER_EVENTS,
+} from "./events/domain-event-state.js";
+export { DomainEventStateImpl } from "./events/domain-event-state-impl.js";
 export type { DomainEventSink, DomainEventType } from "./events/domain-event-type.js";
 export { defineDomainEvent } from "./events/domain-event-type.js";
+export type { LifecycleEventData } from "./events/lifecycle-event.js";
+export {
+  forwardLifecycleEvents,
+  LifecycleEvent,
+  LifecycleEventSchema,
+} from "./events/lifecycle-event.js";
 export {
   createEventLoopRegistry,
   defaultEventLoopRegistry,
@@ -62,6 +90,43 @@ export {
   EventLoopUnknownError,
 } from "./loop/loop-errors.js";
 export { NodeEventLoop } from "./loop/node-event-loop.js";
+export { CORE_VERSION } from "./plugin/core-version.js";
+export type {
+  AnyMonitorEventSpec,
+  AnyPlugin,
+  DomainConnectedHook,
+  DomainView,
+  MonitorCallbackContext,
+  MonitorEventSpec,
+  PluginDefinition,
+  PluginSetupContext,
+  WorkerSpec,
+} from "./plugin/plugin.js";
+export { definePlugin } from "./plugin/plugin.js";
+export {
+  PluginCoreRangeError,
+  PluginDefinitionError,
+  PluginDependencyCycleError,
+  PluginDomainEventTakenError,
+  PluginDuplicateNameError,
+  PluginHostStartedError,
+  PluginMissingDependencyError,
+  PluginMonitorEventTakenError,
+  PluginOptionsError,
+  PluginSetupError,
+  PluginValidationError,
+  PluginWorkerTakenError,
+} from "./plugin/plugin-errors.js";
+export type {
+  MonitorCallbackStats,
+  MonitorEventEntry,
+  PluginHost,
+  PluginHostStats,
+} from "./plugin/plugin-host.js";
+export { PLUGIN_OPTIONS_TOKEN } from "./plugin/plugin-host.js";
+export { PluginHostImpl } from "./plugin/plugin-host-impl.js";
+export type { ValidatedPlugin, ValidatePluginsOptions } from "./plugin/validate-plugins.js";
+export { validatePlugins } from "./plugin/validate-plugins.js";
 export type {
   ProcessEventHandler,
   ProcessEventHandlerClass,
