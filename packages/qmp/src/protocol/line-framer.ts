@@ -49,8 +49,8 @@ export class LineFramer {
       const rest = buf.subarray(start);
       // A CR alone may still be completed by an LF in the next chunk, so it counts as pending.
       this.checkLength(this.tailBytes + rest.length - (rest[rest.length - 1] === CR ? 1 : 0));
-      // Copy: the caller's buffer may be reused, and a small slice would pin a large chunk.
-      this.tail.push(Buffer.from(rest));
+      // A small slice would pin its whole chunk: copy it. A large one is kept as it is.
+      this.tail.push(rest.length * 2 < buf.length ? Buffer.from(rest) : rest);
       this.tailBytes += rest.length;
     }
     return lines;

@@ -101,6 +101,14 @@ export class FakeQmpServer {
     return this.connected;
   }
 
+  /** Resolves once the connected client went away (or at once if none is connected). */
+  waitForDisconnect(): Promise<void> {
+    const s = this.socket;
+    if (!s) return this.connected.then(() => this.waitForDisconnect());
+    if (s.destroyed) return Promise.resolve();
+    return new Promise((resolve) => s.once("close", () => resolve()));
+  }
+
   /** Resolves when the transcript (if any) has been played to the end. */
   get transcriptDone(): Promise<void> {
     return this.player?.done ?? Promise.resolve();

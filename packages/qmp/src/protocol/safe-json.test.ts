@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { nestingDepth, parseJsonLine } from "./safe-json.js";
+
+describe("parseJsonLine", () => {
+  it("parses plain JSON", () => {
+    expect(parseJsonLine('{"return": [1, "a", {"b": null}], "id": "x"}')).toEqual({
+      ok: true,
+      value: { return: [1, "a", { b: null }], id: "x" },
+      strippedKeys: 0,
+    });
+  });
+
+  it("removes __proto__, constructor and prototype keys at any depth, without polluting", () => {
+    const r = parseJsonLine(
+      '{"__proto__": {"polluted": 1}, "a": [{"constructor": {"prototype": {"polluted": 2}}, "k": 1}], "prototype": 3}',
+    );
+    expect(r).toEqual({ ok: true, value: { a: [{ k: 1 }] }, strippedKeys: 3 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    if (r.ok) expect(Object.getPrototypeOf(r.value)).toBe(Object.prototype);
+  });
+
+  it("refuses nesting deeper than the limit before parsing", () => {
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    expect(parseJsonLine(deep)).toMatchObject({ ok: false, reason: "too-deep" });
+    expect(parseJsonLine(`${"[".repeat(64)}${"]".repeat(64)}`).ok).toBe(true);
+    expect(parseJsonLine(`${"[".repeat(65)}${"]".repeat(65)}`).ok).toBe(false);
+  });
+
+  it("ignores brackets inside strings, escaped quotes included, when measuring depth", () => {
+    expect(nestingDepth('{"a": "[[[{{\\"[[", "b": [1]}')).toBe(2);
+  });
+
+  it("tolerates huge integers (imprecise or Infinity, never a crash)", () => {
+    const r = parseJsonLine('{"return": {"big": 123456789012345678901234567890, "huge": 1e400}}');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const ret = (r.value as { return: { big: number; huge: number } }).return;
+    expect(ret.big).toBeCloseTo(1.2345678901234568e29);
+    expect(ret.huge).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("reports malformed input", () => {
+    for (const bad of ["{]", "\uFFFD", "", '{"a":1']) {
+      expect(parseJsonLine(bad)).toMatchObject({ ok: false, reason: "malformed" });
+    }
+  });
+});
