@@ -5,6 +5,8 @@ export { DisposableStore, toDisposable } from "./common/disposable.js";
 export type { Logger } from "./common/logger.js";
 export { createLogger, createSilentLogger } from "./common/logger.js";
 export { createDaemonContainer } from "./di/container.js";
+export type { CoreServices, CoreServicesOptions } from "./di/core-services.js";
+export { registerCoreServices } from "./di/core-services.js";
 export type { Token } from "./di/tokens.js";
 export { createToken, TOKENS } from "./di/tokens.js";
 export type { CommandChannel, CommandOptions } from "./domain/command-channel.js";
@@ -158,6 +160,14 @@ export {
   MAX_CONCURRENT_HANDLERS,
 } from "./process/worker-pool.js";
 export { WorkerPoolImpl } from "./process/worker-pool-impl.js";
+export type { FileStateStoreOptions } from "./state/file-state-store.js";
+export {
+  FileStateStore,
+  STATE_FILE_FORMAT,
+  STATE_FILE_VERSION,
+} from "./state/file-state-store.js";
+export { MAX_STATE_DEPTH, MAX_STATE_KEY_CHARS } from "./state/json-value.js";
+export { MemoryStateStore } from "./state/memory-state-store.js";
 export {
   StateCorruptError,
   StateKeyError,

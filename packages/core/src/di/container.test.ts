@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { createSilentLogger } from "../common/logger.js";
 import type { DomainRegistry } from "../domain/domain-registry.js";
 import { DomainRegistryImpl } from "../domain/domain-registry-impl.js";
+import { ManualEventLoop } from "../testing/manual-event-loop.js";
 import { createDaemonContainer } from "./container.js";
+import { registerCoreServices } from "./core-services.js";
 import { TOKENS } from "./tokens.js";
 
 function daemonContainer() {
@@ -51,5 +53,31 @@ describe("createDaemonContainer", () => {
     await c.dispose();
     expect(disposed).toBe(1);
     expect(() => c.resolve(TOKENS.StateStore)).toThrow(/disposed/);
+  });
+});
+
+describe("registerCoreServices", () => {
+  it("wires one registry, pool and store per daemon, shared with plugin containers", async () => {
+    const loop = new ManualEventLoop();
+    const a = createDaemonContainer();
+    const b = createDaemonContainer();
+    const servicesA = registerCoreServices(a, { loop, logger: createSilentLogger() });
+    const servicesB = registerCoreServices(b, { loop, logger: createSilentLogger() });
+    expect(servicesA.pool).not.toBe(servicesB.pool);
+    expect(servicesA.stateStore).not.toBe(servicesB.stateStore);
+    const plugin = a.createChildContainer();
+    plugin.register(TOKENS.Logger, { useValue: createSilentLogger() }); // cannot rewire core
+    expect(plugin.resolve(TOKENS.WorkerPool)).toBe(servicesA.pool);
+    expect(plugin.resolve(TOKENS.DomainRegistry)).toBe(servicesA.registry);
+    expect(plugin.resolve(TOKENS.StateStore)).toBe(servicesA.stateStore);
+
+    const vm = servicesA.registry.define({ name: "vm1" });
+    servicesA.registry.markStarted(vm.uuid);
+    await a.dispose(); // disposes the pool: intake closed
+    const outcome = await servicesA.pool.runInLane(vm.uuid, { plugin: "p", label: "x" }, () => {});
+    expect(outcome).toBe("closed");
+    expect(await servicesB.pool.runInLane(vm.uuid, { plugin: "p", label: "x" }, () => {})).toBe(
+      "rejected", // daemon B never heard of daemon A's domain
+    );
   });
 });
