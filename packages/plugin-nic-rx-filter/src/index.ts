@@ -31,3 +31,15 @@ export {
 } from "./host/names.js";
 export type { MacAddress } from "./mac/mac-address.js";
 export { isAssignableMac, isGroupMac, isZeroMac, parseMac, toMac } from "./mac/mac-address.js";
+export type { ApplySyncOptions, MacChange, SyncResult } from "./sync/apply-sync.js";
+export { applySync } from "./sync/apply-sync.js";
+export type { NicConfig } from "./sync/nic-config.js";
+export type { RejectedGuestData, SyncPlan } from "./sync/plan-sync.js";
+export { MAX_MULTICAST_ENTRIES, planSync } from "./sync/plan-sync.js";
+export type { RxFilterInfo } from "./sync/rx-filter-info.js";
+export {
+  findRxFilterInfo,
+  QueryRxFilterReplySchema,
+  RxFilterInfoSchema,
+  RxFilterModeSchema,
+} from "./sync/rx-filter-info.js";
