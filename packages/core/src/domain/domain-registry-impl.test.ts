@@ -166,4 +166,15 @@ describe("DomainRegistryImpl", () => {
     expect(ref0.isCurrent()).toBe(false);
     expect((ref0.signal.reason as DomainStaleError).why).toBe("started");
   });
+
+  it("a ref leased while the domain is stopped is stale from the start", () => {
+    const { registry } = setup();
+    const vm = registry.define({ name: "vm1" });
+    registry.markStarted(vm.uuid);
+    registry.markStopped(vm.uuid, "destroyed");
+    const ref = registry.ref(vm.uuid);
+    expect(ref.isCurrent()).toBe(false);
+    expect(ref.signal.aborted).toBe(true);
+    expect((ref.signal.reason as DomainStaleError).why).toBe("stopped");
+  });
 });

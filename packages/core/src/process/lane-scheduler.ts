@@ -2,9 +2,10 @@ import type { Logger } from "../common/logger.js";
 import type { DomainRef } from "../domain/domain.js";
 import type { EventLoopImpl, TimerId } from "../loop/event-loop-impl.js";
 import { Job, type JobSpec, Lane } from "./lane.js";
+import { addOneShotTimeout } from "./one-shot-timer.js";
 import { createWorkerContext } from "./worker-context.js";
 import { HandlerTimeoutError, WorkerPoolClosedError } from "./worker-errors.js";
-import type { JobOutcome, PluginWorkerStats, WorkerPoolStats } from "./worker-pool.js";
+import type { WorkerPoolStats } from "./worker-pool.js";
 import type { PoolCounters } from "./worker-pool-stats.js";
 
 /** The limits the scheduler enforces. @internal */
@@ -169,7 +170,7 @@ export class LaneScheduler {
     const onStale = (): void => controller.abort(job.ref.signal.reason);
     job.ref.signal.addEventListener("abort", onStale, { once: true });
     job.detach = () => job.ref.signal.removeEventListener("abort", onStale);
-    job.timer = this.addTimer(job.timeoutMs, () => this.onTimeout(job));
+    job.timer = addOneShotTimeout(this.loop, this.logger, job.timeoutMs, () => this.onTimeout(job));
     const logger = this.logger.child({
       domain: job.ref.name,
       uuid: job.ref.uuid,
@@ -205,7 +206,9 @@ export class LaneScheduler {
       "handler timed out: its signal was aborted",
     );
     if (job.settled) return;
-    job.graceTimer = this.addTimer(this.limits.abortGraceMs, () => this.onStuck(job));
+    job.graceTimer = addOneShotTimeout(this.loop, this.logger, this.limits.abortGraceMs, () =>
+      this.onStuck(job),
+    );
   }
 
   private onStuck(job: Job): void {
@@ -237,22 +240,7 @@ export class LaneScheduler {
     }
     if (job.abandoned) return;
     this.releaseSlot(job);
-    const stats: PluginWorkerStats = this.counters.plugin(job.plugin);
-    let outcome: JobOutcome;
-    if (job.timedOut) {
-      outcome = "timed-out";
-    } else if (!failed) {
-      stats.completed++;
-      outcome = "done";
-    } else if (job.controller?.signal.aborted) {
-      stats.cancelled++;
-      logger.debug({ err: error }, "handler ended by its aborted signal");
-      outcome = "cancelled";
-    } else {
-      stats.errors++;
-      logger.error({ err: error }, "handler failed");
-      outcome = "failed";
-    }
+    const outcome = this.counters.recordOutcome(job, failed, error, logger);
     job.done(outcome);
     const lane = job.lane;
     if (lane.running === job) lane.running = undefined;
@@ -298,19 +286,6 @@ export class LaneScheduler {
   isIdle(): boolean {
     for (const lane of this.lanes.values()) if (!lane.idle) return false;
     return true;
-  }
-
-  addTimer(ms: number, cb: () => void): TimerId | undefined {
-    try {
-      const id: TimerId = this.loop.addTimeout(ms, () => {
-        this.loop.removeTimeout(id);
-        cb();
-      });
-      return id;
-    } catch (error) {
-      this.logger.warn({ err: error }, "worker pool cannot arm a timer: the event loop is closed");
-      return undefined;
-    }
   }
 
   private clearTimers(job: Job): void {

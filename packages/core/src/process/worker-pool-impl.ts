@@ -6,6 +6,7 @@ import type { DomainRegistry } from "../domain/domain-registry.js";
 import type { EventLoopImpl, TimerId } from "../loop/event-loop-impl.js";
 import type { HandlerRegistration, JobSpec } from "./lane.js";
 import { LaneScheduler } from "./lane-scheduler.js";
+import { addOneShotTimeout } from "./one-shot-timer.js";
 import type {
   ProcessEventHandler,
   ProcessEventHandlerClass,
@@ -183,7 +184,9 @@ export class WorkerPoolImpl implements WorkerPool, Disposable {
       this.completeDrain({ drained: true, abandoned: 0 });
     } else {
       if (deadlineMs > 0)
-        this.drainTimer = this.scheduler.addTimer(deadlineMs, () => this.abandon());
+        this.drainTimer = addOneShotTimeout(this.loop, this.logger, deadlineMs, () =>
+          this.abandon(),
+        );
       // No deadline, or no loop to keep one: abandon now.
       if (this.drainTimer === undefined) this.abandon();
     }

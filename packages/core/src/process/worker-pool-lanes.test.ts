@@ -166,4 +166,66 @@ describe("WorkerPoolImpl lanes", () => {
     await flush();
     expect(kit.sink.queued).toEqual([{ event: "test-change", domainUuid: vm, data: { x: 1 } }]);
   });
+
+  it("drops queued work of an incarnation that ends before its turn, and refuses stopped domains", async () => {
+    const kit = createPoolKit();
+    const vm = kit.start("vm1");
+    const { gate, Gated } = gatedHandler();
+    kit.pool.registerHandler(Step, Gated, { plugin: "p" });
+    kit.pool.submit(vm, Step, { n: 1 });
+    const queued = kit.pool.runInLane(vm, { plugin: "p", label: "resync" }, () => {});
+    await flush();
+    kit.registry.markStopped(vm, "shutdown");
+    expect(await queued).toBe("stale"); // at once, not when the running one finishes
+    expect(await kit.pool.runInLane(vm, { plugin: "p", label: "late" }, () => {})).toBe("stale");
+    gate("vm1#1").resolve();
+    await flush();
+    expect(kit.pool.stats()).toMatchObject({ staleDrops: 2, lanes: [] });
+  });
+
+  it("counts a handler whose dependencies cannot be resolved as that plugin's error", async () => {
+    const kit = createPoolKit();
+    const Missing = createToken<string>("test", "Missing");
+    @injectable()
+    class Needy implements ProcessEventHandler<{ n: number }> {
+      constructor(@inject(Missing) readonly value: string) {}
+      handle(): void {}
+    }
+    kit.pool.registerHandler(Step, Needy, { plugin: "needy" });
+    kit.pool.submit(kit.start("vm1"), Step, { n: 1 });
+    await flush();
+    expect(kit.pool.stats().plugins.needy).toMatchObject({ errors: 1, completed: 0 });
+  });
+
+  it("validates its options and honours a registration's own timeout", async () => {
+    expect(() => createPoolKit({ maxConcurrency: 0 })).toThrow(
+      /maxConcurrency must be a positive integer/,
+    );
+    expect(() => createPoolKit({ handlerTimeoutMs: 1.5 })).toThrow(/handlerTimeoutMs/);
+    const kit = createPoolKit({ handlerTimeoutMs: 1_000 });
+    const vm = kit.start("vm1");
+    let reason: unknown;
+    @injectable()
+    class Slow implements ProcessEventHandler<{ n: number }> {
+      handle(_p: { n: number }, ctx: WorkerContext): Promise<void> {
+        return new Promise((_resolve, reject) => {
+          ctx.signal.addEventListener("abort", () => {
+            reason = ctx.signal.reason;
+            reject(ctx.signal.reason);
+          });
+        });
+      }
+    }
+    kit.pool.registerHandler(Step, Slow, { plugin: "slow", timeoutMs: 20 });
+    kit.pool.submit(vm, Step, { n: 1 });
+    await flush();
+    kit.loop.advance(19);
+    expect(reason).toBeUndefined();
+    kit.loop.advance(1);
+    expect((reason as { code?: string }).code).toBe("VIRTEVENT_ERR_HANDLER_TIMEOUT");
+    await flush();
+    // It honoured its signal: a timeout, not a stuck lane and not an error.
+    expect(kit.pool.stats().plugins.slow).toMatchObject({ timeouts: 1, stuck: 0, errors: 0 });
+    expect(kit.pool.stats().lanes).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
-import type { Lane } from "./lane.js";
-import type { LaneStats, PluginWorkerStats, WorkerPoolStats } from "./worker-pool.js";
+import type { Logger } from "../common/logger.js";
+import type { Job, Lane } from "./lane.js";
+import type { JobOutcome, LaneStats, PluginWorkerStats, WorkerPoolStats } from "./worker-pool.js";
 
 /** The worker pool's counters. @internal */
 export class PoolCounters {
@@ -20,6 +21,28 @@ export class PoolCounters {
       this.plugins.set(plugin, stats);
     }
     return stats;
+  }
+
+  /**
+   * Classifies how a settled job ended, counts it for its plugin and logs failures: a
+   * rejection after the job's signal was aborted (stale domain, pool closed) is expected and
+   * counted as cancelled, not as an error.
+   */
+  recordOutcome(job: Job, failed: boolean, error: unknown, logger: Logger): JobOutcome {
+    const stats = this.plugin(job.plugin);
+    if (job.timedOut) return "timed-out"; // counted when the timeout fired
+    if (!failed) {
+      stats.completed++;
+      return "done";
+    }
+    if (job.controller?.signal.aborted) {
+      stats.cancelled++;
+      logger.debug({ err: error }, "handler ended by its aborted signal");
+      return "cancelled";
+    }
+    stats.errors++;
+    logger.error({ err: error }, "handler failed");
+    return "failed";
   }
 
   /** A copy safe to hand out. */
