@@ -46,7 +46,11 @@ export interface WorkerContext {
   readonly logger: Logger;
   /** The plugin the handler belongs to. */
   readonly plugin: string;
-  /** The domain's command channel. @throws DomainNotConnectedError when none or stale. */
+  /**
+   * The domain's command channel. Throws the abort reason once `signal` is aborted
+   * (`HandlerTimeoutError`, `DomainStaleError`, `WorkerPoolClosedError`), and
+   * `DomainNotConnectedError` while no monitor is attached.
+   */
   channel(): CommandChannel;
   /**
    * Queues a public domain event for this domain (flushed on a later loop turn). Dropped, with
