@@ -4,6 +4,21 @@ export type { Disposable } from "./common/disposable.js";
 export { DisposableStore, toDisposable } from "./common/disposable.js";
 export type { Logger } from "./common/logger.js";
 export { createLogger, createSilentLogger } from "./common/logger.js";
+export { createDaemon } from "./daemon/create-daemon.js";
+export type {
+  Daemon,
+  DaemonCloseResult,
+  DaemonOptions,
+  DaemonState,
+} from "./daemon/daemon.js";
+export { DEFAULT_CLOSE_DEADLINE_MS, MAX_CLOSE_FLUSH_ROUNDS } from "./daemon/daemon.js";
+export { DaemonStateError } from "./daemon/daemon-errors.js";
+export type {
+  DomainConnectedOptions,
+  DomainDisconnectedOptions,
+  MonitorBridge,
+} from "./daemon/monitor-bridge.js";
+export { CLOSE_SIGNALS, RELOAD_SIGNAL } from "./daemon/signals.js";
 export { createDaemonContainer } from "./di/container.js";
 export type { CoreServices, CoreServicesOptions } from "./di/core-services.js";
 export { registerCoreServices } from "./di/core-services.js";
