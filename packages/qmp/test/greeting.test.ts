@@ -77,6 +77,21 @@ describe("greeting and negotiation faults", () => {
     await expect(monitor.closed).resolves.toEqual({ kind: "eof" });
   });
 
+  it("connects over TCP as well as over a unix socket", async () => {
+    const server = await FakeQmpServer.start({ transport: "tcp" });
+    const loop = new NodeEventLoop();
+    cleanups.push(async () => {
+      await server.stop();
+      await loop.close();
+    });
+    expect(server.target).toMatchObject({ host: "127.0.0.1" });
+    server.expect("query-status", { return: { running: true } });
+    const monitor = await connectQmp(server.target, { loop });
+    await expect(monitor.execute("query-status")).resolves.toEqual({ running: true });
+    monitor.close();
+    server.verify();
+  });
+
   it("a socket nobody listens on fails with QMP_ERR_IO", async () => {
     const loop = new NodeEventLoop();
     cleanups.push(() => loop.close());

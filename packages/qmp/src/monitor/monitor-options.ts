@@ -97,3 +97,21 @@ export function resolveOptions(o: QmpMonitorOptions): ResolvedMonitorOptions {
     trace: o.trace,
   };
 }
+
+/** The error `execute()` rejects with for bad arguments, or undefined when they are fine. @internal */
+export function checkExecuteArguments(
+  command: unknown,
+  args: unknown,
+  timeoutMs: number,
+): QmpInvalidArgumentError | undefined {
+  if (typeof command !== "string" || command.length === 0) {
+    return new QmpInvalidArgumentError("command must be a non-empty string");
+  }
+  if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
+    return new QmpInvalidArgumentError(`${command}: arguments must be an object`);
+  }
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    return new QmpInvalidArgumentError(`${command}: timeoutMs must be a positive integer`);
+  }
+  return undefined;
+}

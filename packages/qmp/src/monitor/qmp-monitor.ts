@@ -13,20 +13,23 @@ import {
 } from "@virtevent/core";
 import {
   QmpConnectTimeoutError,
-  QmpInvalidArgumentError,
   QmpIoError,
   QmpMonitorClosedError,
   QmpNegotiationError,
   type QmpProtocolError,
 } from "../errors/qmp-errors.js";
 import type { QmpGreeting } from "../protocol/messages.js";
-import type { QmpCloseReason } from "./close-reason.js";
+import { isPeerGone, type QmpCloseReason } from "./close-reason.js";
 import { CommandTracker } from "./command-tracker.js";
 import { createCounters, type QmpCounters, snapshotCounters } from "./counters.js";
 import { EventDispatcher } from "./event-dispatcher.js";
 import type { QmpEventListener, QmpEventTable } from "./event-table.js";
 import { InboundReader } from "./inbound-reader.js";
-import { type QmpMonitorOptions, resolveOptions } from "./monitor-options.js";
+import {
+  checkExecuteArguments,
+  type QmpMonitorOptions,
+  resolveOptions,
+} from "./monitor-options.js";
 import { OutputQueue } from "./output-queue.js";
 
 const BASE_EVENTS = HandleEvents.READABLE | HandleEvents.ERROR | HandleEvents.HANGUP;
@@ -169,17 +172,8 @@ export class QmpMonitor implements CommandChannel, Disposable {
     options: CommandOptions = {},
   ): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs;
-    if (typeof command !== "string" || command.length === 0) {
-      return Promise.reject(new QmpInvalidArgumentError("command must be a non-empty string"));
-    }
-    if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
-      return Promise.reject(new QmpInvalidArgumentError(`${command}: arguments must be an object`));
-    }
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-      return Promise.reject(
-        new QmpInvalidArgumentError(`${command}: timeoutMs must be a positive integer`),
-      );
-    }
+    const invalid = checkExecuteArguments(command, args, timeoutMs);
+    if (invalid) return Promise.reject(invalid);
     return this.tracker.submit(command, args, timeoutMs, options.signal);
   }
 
@@ -296,13 +290,4 @@ export class QmpMonitor implements CommandChannel, Disposable {
       this.logger.warn({ err: error }, "QMP monitor listener threw");
     }
   }
-}
-
-/**
- * A reset or broken pipe from a peer that was connected means the peer is gone (a QEMU killed
- * with unread input in its socket resets it): for the monitor that is an EOF, not an I/O error.
- */
-function isPeerGone(error: Error | undefined): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === "ECONNRESET" || code === "EPIPE";
 }

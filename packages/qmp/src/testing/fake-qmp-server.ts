@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { QmpTarget } from "../monitor/connect.js";
 import { LineFramer } from "../protocol/line-framer.js";
 import {
   type Expectation,
@@ -35,6 +36,8 @@ export interface FakeQmpServerOptions {
   greeting?: FakeGreeting;
   /** How `qmp_capabilities` is answered: "ok" (default), an error, or not at all ("stall"). */
   capabilities?: "ok" | "stall" | { error: { class: string; desc: string } };
+  /** Listen on a temporary unix socket (default) or on 127.0.0.1, on a free TCP port. */
+  transport?: "unix" | "tcp";
   /** Plays this recorded session instead (greeting and replies from the transcript). */
   transcript?: readonly TranscriptEntry[];
   /** Called with each failure as it happens (e.g. to log it); `verify()` reports them all. */
@@ -42,7 +45,7 @@ export interface FakeQmpServerOptions {
 }
 
 /**
- * A scripted QMP server on a temporary unix socket, in the spirit of libvirt's monitor test
+ * A scripted QMP server on a temporary unix socket (or a local TCP port), in the spirit of libvirt's monitor test
  * harness: it greets, negotiates, answers a FIFO of expected commands, records a failure for
  * any unexpected one, and injects faults (events, raw bytes, chunked writes, stalls, closes,
  * crashes). One client connection at a time. Call `verify()` at the end of a test and `stop()`
@@ -71,8 +74,8 @@ export class FakeQmpServer {
   private constructor(
     private readonly server: Server,
     private readonly dir: string,
-    /** The unix socket path clients connect to. */
-    readonly path: string,
+    /** Where clients connect: `{ path }` or `{ host, port }`. */
+    readonly target: QmpTarget,
     private readonly options: FakeQmpServerOptions,
   ) {
     this.connected = new Promise((resolve) => {
@@ -86,14 +89,22 @@ export class FakeQmpServer {
   /** Starts a server listening on a fresh temporary socket. */
   static async start(options: FakeQmpServerOptions = {}): Promise<FakeQmpServer> {
     const dir = mkdtempSync(join(tmpdir(), "virtevent-fakeqmp-"));
-    const path = join(dir, "qmp.sock");
     const server = createServer({ allowHalfOpen: false });
-    const fake = new FakeQmpServer(server, dir, path, options);
+    const tcp = options.transport === "tcp";
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(path, () => resolve());
+      if (tcp) server.listen(0, "127.0.0.1", () => resolve());
+      else server.listen(join(dir, "qmp.sock"), () => resolve());
     });
-    return fake;
+    const target: QmpTarget = tcp
+      ? { host: "127.0.0.1", port: (server.address() as AddressInfo).port }
+      : { path: join(dir, "qmp.sock") };
+    return new FakeQmpServer(server, dir, target, options);
+  }
+
+  /** The unix socket path clients connect to ("" for a TCP server: use `target`). */
+  get path(): string {
+    return "path" in this.target ? this.target.path : "";
   }
 
   /** Resolves once a client connected. */
