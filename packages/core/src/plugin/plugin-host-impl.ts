@@ -16,6 +16,16 @@ import {
 } from "./plugin-host.js";
 import { validatePlugins } from "./validate-plugins.js";
 
+/** Repeated failures of one kind are logged at full level for the first ones only... */
+const LOG_BURST_COUNT = 10;
+/** ...and then once every this many (each line carries the running count). */
+const LOG_EVERY_COUNT = 1_000;
+
+/** Keeps a failure storm (a plugin throwing on every event) from becoming a log storm. */
+function shouldLog(count: number): boolean {
+  return count <= LOG_BURST_COUNT || count % LOG_EVERY_COUNT === 0;
+}
+
 interface LoadedPlugin {
   readonly name: string;
   readonly logger: Logger;
@@ -86,8 +96,9 @@ export class PluginHostImpl implements PluginHost {
     const log = this.loggers.get(entry.plugin) ?? this.logger.child({ plugin: entry.plugin });
     if (domain === undefined) {
       this.counters.unknownDomain++;
-      log.warn(
-        { event: entry.eventName, uuid: domainUuid },
+      const n = this.counters.unknownDomain;
+      log[shouldLog(n) ? "warn" : "debug"](
+        { event: entry.eventName, uuid: domainUuid, unknownDomain: n },
         "monitor event for an unknown domain dropped",
       );
       return false;
@@ -103,7 +114,10 @@ export class PluginHostImpl implements PluginHost {
       return true;
     } catch (e) {
       stats.errors++;
-      ctxLogger.error({ err: e }, "monitor callback threw; the event is dropped for this plugin");
+      ctxLogger[shouldLog(stats.errors) ? "error" : "debug"](
+        { err: e, errors: stats.errors },
+        "monitor callback threw; the event is dropped for this plugin",
+      );
       return false;
     }
   }

@@ -333,3 +333,29 @@ describe("monitor callback errors (RELIABILITY row 13)", () => {
     expect(host.stats().unknownDomain).toBe(1);
   });
 });
+
+describe("monitor callback error storms", () => {
+  it("counts every failure but logs only the first ones and then one in a thousand", async () => {
+    const { host, logs, vm } = setup();
+    await host.start([
+      definePlugin({
+        name: "storm",
+        core: "*",
+        qmpEvents: {
+          E: {
+            schema: z.object({}),
+            onEvent() {
+              throw new Error("always");
+            },
+          },
+        },
+      }),
+    ]);
+    const e = host.findMonitorEvent("E");
+    if (!e) throw new Error("E missing");
+    for (let i = 0; i < 2_500; i++) host.invokeMonitorEvent(e, vm.uuid, {});
+    expect(host.stats().monitorCallbacks.storm).toEqual({ invoked: 2_500, errors: 2_500 });
+    const errorLines = logs.filter((l) => l.level === 50);
+    expect(errorLines.map((l) => l.errors)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1_000, 2_000]);
+  });
+});

@@ -40,7 +40,9 @@ export interface PluginHostStats {
  *   dependency order, each in its own child container.
  * - `close` disposes everything the plugins registered (workers, event types, hooks,
  *   disposables, their containers) in reverse order of registration, across plugins too.
- * - Monitor callbacks run through `invokeMonitorEvent`, which contains their errors.
+ * - Monitor callbacks run through `invokeMonitorEvent`, which contains their errors: each is
+ *   counted; the first ten of a plugin are logged at error level, then one in a thousand (with
+ *   the running count), so a plugin failing on every event of a storm cannot flood the log.
  */
 export interface PluginHost extends Disposable {
   /**
