@@ -1,5 +1,15 @@
 // Public surface of @virtevent/qmp. Test helpers live in "@virtevent/qmp/testing".
 
+export type {
+  DomainMonitorDaemon,
+  DomainMonitorOptions,
+  DomainMonitorStatus,
+} from "./bridge/domain-monitor.js";
+export {
+  DomainMonitor,
+  RECONNECT_INITIAL_DELAY_MS,
+  RECONNECT_MAX_DELAY_MS,
+} from "./bridge/domain-monitor.js";
 export type { QmpErrorCode } from "./errors/qmp-error.js";
 export { isQmpError, QMP_ERROR_CODES, QmpError } from "./errors/qmp-error.js";
 export {
