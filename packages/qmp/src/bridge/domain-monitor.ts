@@ -196,7 +196,8 @@ export class DomainMonitor {
       if (this.current !== monitor) return;
       this.log.warn({ err: e }, "query-status failed; assuming the domain runs");
     }
-    if (this.current !== monitor || this.state === "closed") return;
+    // close() may have run while query-status was in flight.
+    if (this.current !== monitor || this.isClosed()) return;
     this.setStatus("connected");
     this.log.info({ reconnect }, "QMP monitor connected");
     const hooks = this.daemon.bridge.domainConnected(this.options.uuid, monitor, { reconnect });
@@ -272,6 +273,10 @@ export class DomainMonitor {
       if (this.state === "waiting") this.connect();
     });
     this.retryTimer = timer;
+  }
+
+  private isClosed(): boolean {
+    return this.state === "closed";
   }
 
   private setStatus(s: DomainMonitorStatus): void {
