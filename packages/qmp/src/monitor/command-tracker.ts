@@ -109,7 +109,7 @@ export class CommandTracker {
       reject(new QmpAbortedError(command, signal.reason));
       return;
     }
-    if (this.queue.length >= this.o.maxQueued) {
+    if (!early && this.queue.length >= this.o.maxQueued) {
       reject(new QmpQueueFullError(command, this.o.maxQueued));
       return;
     }

@@ -1,3 +1,5 @@
+import type { Duplex } from "node:stream";
+import type { HandleCallback, HandleEventMask } from "@virtevent/core";
 import { createDuplexPair, ManualEventLoop, type MemoryDuplex } from "@virtevent/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -17,6 +19,19 @@ function written(peer: MemoryDuplex): Array<{ execute: string; id: string; argum
   return out;
 }
 
+/** A ManualEventLoop that records every handle mask it is given. */
+class MaskRecordingLoop extends ManualEventLoop {
+  readonly masks: HandleEventMask[] = [];
+  override addHandle(source: Duplex, events: HandleEventMask, cb: HandleCallback): number {
+    this.masks.push(events);
+    return super.addHandle(source, events, cb);
+  }
+  override updateHandle(watch: number, events: HandleEventMask): boolean {
+    this.masks.push(events);
+    return super.updateHandle(watch, events);
+  }
+}
+
 describe("QmpMonitor on ManualEventLoop", () => {
   let loop: ManualEventLoop;
   let ours: MemoryDuplex;
@@ -24,8 +39,11 @@ describe("QmpMonitor on ManualEventLoop", () => {
   let monitor: QmpMonitor;
   let table: QmpEventTable;
 
-  function attach(options: Partial<ConstructorParameters<typeof QmpMonitor>[1]> = {}) {
-    loop = new ManualEventLoop();
+  function attach(
+    options: Partial<ConstructorParameters<typeof QmpMonitor>[1]> = {},
+    useLoop: ManualEventLoop = new ManualEventLoop(),
+  ) {
+    loop = useLoop;
     [ours, peer] = createDuplexPair();
     table = new Map();
     monitor = new QmpMonitor(ours, { loop, events: table, ...options });
@@ -149,5 +167,73 @@ describe("QmpMonitor on ManualEventLoop", () => {
       ["any", "DEVICE_TRAY_MOVED"],
       ["entry", "cd0", true, 7],
     ]);
+  });
+
+  it("watches WRITABLE only while output is pending", async () => {
+    const recording = new MaskRecordingLoop();
+    attach({}, recording);
+    await negotiate();
+    const p = monitor.execute("query-status");
+    loop.runOnce();
+    written(peer);
+    peer.write('{"return": {}, "id": "virtevent-2"}\n');
+    loop.runOnce();
+    await p;
+    const base = 1 | 4 | 8; // READABLE | ERROR | HANGUP
+    const withWritable = base | 2;
+    // One add, then WRITABLE on and off around qmp_capabilities and around query-status.
+    expect(recording.masks).toEqual([base, withWritable, base, withWritable, base]);
+  });
+
+  it("measures round-trip times on the loop's virtual clock", async () => {
+    attach();
+    await negotiate();
+    const p = monitor.execute("query-status");
+    loop.runOnce();
+    const [cmd] = written(peer);
+    loop.advance(40);
+    peer.write(`{"return": {}, "id": "${cmd.id}"}\n`);
+    loop.runOnce();
+    await p;
+    expect(monitor.counters.roundTrip.count).toBe(2);
+    expect(monitor.counters.roundTrip.maxMs).toBe(40);
+  });
+
+  it("refuses commands past the queue limit and bad arguments with typed errors", async () => {
+    attach({ maxQueuedCommands: 2 });
+    const queued = [monitor.execute("a"), monitor.execute("b")];
+    for (const q of queued) q.catch(() => {});
+    await expect(monitor.execute("c")).rejects.toSatisfy((e) =>
+      isQmpError(e, "QMP_ERR_QUEUE_FULL"),
+    );
+    await expect(monitor.execute("")).rejects.toSatisfy((e) =>
+      isQmpError(e, "QMP_ERR_INVALID_ARGUMENT"),
+    );
+    await expect(monitor.execute("x", [] as unknown as Record<string, unknown>)).rejects.toSatisfy(
+      (e) => isQmpError(e, "QMP_ERR_INVALID_ARGUMENT"),
+    );
+    await expect(monitor.execute("x", undefined, { timeoutMs: 0 })).rejects.toSatisfy((e) =>
+      isQmpError(e, "QMP_ERR_INVALID_ARGUMENT"),
+    );
+    // qmp_capabilities still goes out with the queue full.
+    await negotiate();
+  });
+
+  it("closing locally rejects pending commands and ends the stream for the peer", async () => {
+    attach();
+    await negotiate();
+    let ended = false;
+    peer.on("end", () => {
+      ended = true;
+    });
+    peer.resume();
+    const p = monitor.execute("query-status").catch((e: unknown) => e);
+    monitor.close();
+    expect(isQmpError(await p, "QMP_ERR_MONITOR_CLOSED")).toBe(true);
+    await expect(monitor.closed).resolves.toEqual({ kind: "local" });
+    await loop.settle();
+    await loop.settle();
+    expect(ended).toBe(true);
+    expect(monitor.state).toBe("closed");
   });
 });
