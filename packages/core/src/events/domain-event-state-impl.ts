@@ -73,6 +73,14 @@ export class DomainEventStateImpl implements DomainEventState {
     if (typeof registration?.callback !== "function") {
       throw new DomainEventArgumentError("registerAny needs a `callback` function");
     }
+    if (registration.event !== undefined && typeof registration.event?.id !== "string") {
+      throw new DomainEventArgumentError(
+        "registerAny: `event` must be a DomainEventType (from defineDomainEvent) when given",
+      );
+    }
+    if (registration.domain !== undefined && typeof registration.domain !== "string") {
+      throw new DomainEventArgumentError("registerAny: `domain` must be a uuid or name string");
+    }
     if (registration.free !== undefined && typeof registration.free !== "function") {
       throw new DomainEventArgumentError("registerAny: `free` must be a function when given");
     }

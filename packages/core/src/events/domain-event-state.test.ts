@@ -90,6 +90,22 @@ describe("DomainEventState registration", () => {
     expect(() => events.deregisterAny(999)).toThrow(/no domain event callback .* id 999/);
   });
 
+  it("refuses a malformed registration with a typed error", () => {
+    const { events } = setup();
+    const bad = [
+      { callback: "nope" },
+      { event: "ping", callback: () => {} },
+      { domain: 42, callback: () => {} },
+      { callback: () => {}, free: 1 },
+    ];
+    for (const reg of bad) {
+      expect(() => events.registerAny(reg as never)).toThrow(
+        expect.objectContaining({ code: "VIRTEVENT_ERR_EVENT_ARGUMENT" }),
+      );
+    }
+    expect(events.registrationCount).toBe(0);
+  });
+
   it("filters by event type; a wildcard registration gets every type", () => {
     const { loop, events } = setup();
     const pings: unknown[] = [];

@@ -119,3 +119,25 @@ describe("DomainEventState.stream", () => {
     expect(() => events.stream({ bufferSize: 1.5 })).toThrow(/bufferSize/);
   });
 });
+
+describe("DomainEventState.stream with several pending next() calls", () => {
+  it("resolves them in order, and all of them when the stream ends", async () => {
+    const { loop, events } = setup();
+    const ac = new AbortController();
+    const stream = events.stream({ event: Tick, signal: ac.signal });
+    const a = stream.next();
+    const b = stream.next();
+    const c = stream.next();
+    events.queue(Tick, UUID, { n: 1 });
+    events.queue(Tick, UUID, { n: 2 });
+    loop.runOnce();
+    const ra = await a;
+    const rb = await b;
+    expect([ra, rb].map((r) => (r.done ? "done" : describeItem(r.value)))).toEqual([
+      "ev:1",
+      "ev:2",
+    ]);
+    ac.abort();
+    expect((await c).done).toBe(true);
+  });
+});

@@ -20,7 +20,8 @@ export class DomainEventStream<T> implements AsyncIterableIterator<Item<T>> {
   private readonly buffer: Item<T>[] = [];
   private eventsBuffered = 0;
   private dropped = 0;
-  private waiter: ((r: IteratorResult<Item<T>>) => void) | undefined;
+  /** Pending `next()` calls, oldest first (for-await has at most one; callers may have more). */
+  private readonly waiters: Array<(r: IteratorResult<Item<T>>) => void> = [];
   private ended = false;
   private registered = false;
   private readonly callbackId: number | undefined;
@@ -71,7 +72,7 @@ export class DomainEventStream<T> implements AsyncIterableIterator<Item<T>> {
     if (item) return Promise.resolve({ value: item, done: false });
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
-      this.waiter = resolve;
+      this.waiters.push(resolve);
     });
   }
 
@@ -82,10 +83,9 @@ export class DomainEventStream<T> implements AsyncIterableIterator<Item<T>> {
 
   private push(item: Item<T>): void {
     if (this.ended) return;
-    if (this.waiter) {
-      const resolve = this.waiter;
-      this.waiter = undefined;
-      resolve({ value: item, done: false });
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      waiter({ value: item, done: false });
       return;
     }
     if (this.eventsBuffered >= this.bufferSize) {
@@ -123,8 +123,6 @@ export class DomainEventStream<T> implements AsyncIterableIterator<Item<T>> {
       this.registered = false;
       this.state.deregisterAny(this.callbackId);
     }
-    const resolve = this.waiter;
-    this.waiter = undefined;
-    resolve?.({ value: undefined, done: true });
+    for (const waiter of this.waiters.splice(0)) waiter({ value: undefined, done: true });
   }
 }
