@@ -13,7 +13,7 @@ import type { EventLoopImpl } from "../loop/event-loop-impl.js";
 import { EventLoopSlot, type EventLoopSpec } from "../loop/event-loop-slot.js";
 import type { PluginHost } from "../plugin/plugin-host.js";
 import { PluginHostImpl } from "../plugin/plugin-host-impl.js";
-import type { WorkerPool } from "../process/worker-pool.js";
+import type { DrainResult, WorkerPool } from "../process/worker-pool.js";
 import type { StateStore } from "../state/state-store.js";
 import {
   type Daemon,
@@ -57,6 +57,8 @@ class DaemonImpl implements Daemon {
   private signals: Disposable | undefined;
   private current: DaemonState = "created";
   private closing: Promise<DaemonCloseResult> | undefined;
+  /** Aborted when close() begins, so a start in progress sets up no further plugin. */
+  private readonly closeStarted = new AbortController();
 
   constructor(private readonly options: DaemonOptions) {
     this.logger = options.logger ?? createSilentLogger();
@@ -109,7 +111,10 @@ class DaemonImpl implements Daemon {
       const s = this.resolveServices();
       this.slot.lock();
       await s.stateStore.load();
-      await s.plugins.start(this.options.plugins ?? [], this.options.pluginOptions);
+      const { plugins, pluginOptions } = this.options;
+      await s.plugins.start(plugins ?? [], pluginOptions, this.closeStarted.signal);
+      // close() was called while the plugins were being set up.
+      if (this.closing) throw new DaemonStateError("closing", "start");
     } catch (e) {
       this.logger.error({ err: e }, "daemon start failed; closing");
       await this.close({ deadlineMs: 0 });
@@ -146,25 +151,43 @@ class DaemonImpl implements Daemon {
 
   private async doClose(deadlineMs: number): Promise<DaemonCloseResult> {
     this.current = "closing";
+    this.closeStarted.abort();
     this.signals?.dispose();
     this.signals = undefined;
-    const s = this.resolveServices();
-    const drain = await s.workers.drain(deadlineMs);
+    let drain: DrainResult = { drained: true, abandoned: 0 };
     let flushedEvents = 0;
-    for (let round = 0; round < MAX_CLOSE_FLUSH_ROUNDS && s.events.pendingCount > 0; round++) {
-      flushedEvents += s.events.pendingCount;
-      s.events.flush();
+    // Each step runs even when an earlier one failed: a close must release everything.
+    const step = async (what: string, fn: () => unknown): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        this.logger.error({ err, step: what }, "daemon close step failed");
+      }
+    };
+    let s: Services | undefined;
+    await step("services", () => {
+      s = this.resolveServices();
+    });
+    if (s !== undefined) {
+      const { workers, events, plugins, stateStore } = s;
+      await step("drain workers", async () => {
+        drain = await workers.drain(deadlineMs);
+      });
+      await step("flush events", () => {
+        for (let round = 0; round < MAX_CLOSE_FLUSH_ROUNDS && events.pendingCount > 0; round++) {
+          flushedEvents += events.pendingCount;
+          events.flush();
+        }
+      });
+      await step("dispose plugins", () => plugins.close());
+      await step("dispose events", () => {
+        this.subscriptions.dispose();
+        events.dispose();
+      });
+      await step("close state store", () => stateStore.close());
     }
-    await s.plugins.close();
-    this.subscriptions.dispose();
-    s.events.dispose();
-    try {
-      await s.stateStore.close();
-    } catch (err) {
-      this.logger.error({ err }, "closing the state store failed");
-    }
-    await this.container.dispose();
-    await this.slot.lock().close();
+    await step("dispose container", () => this.container.dispose());
+    await step("close loop", () => this.slot.lock().close());
     this.current = "closed";
     this.logger.info({ drained: drain.drained, abandoned: drain.abandoned }, "daemon closed");
     return { drain, flushedEvents };

@@ -161,6 +161,47 @@ describe("createDaemon: start and close", () => {
     expect(() => loop.addTimeout(-1, () => {})).toThrow(/closed/);
   });
 
+  it("stops setting plugins up when closed during start, and start() then rejects", async () => {
+    const gate = deferred();
+    const ran: string[] = [];
+    const { daemon } = createTestDaemon({
+      plugins: [
+        definePlugin({
+          name: "slow",
+          core: "*",
+          setup: async () => {
+            ran.push("slow");
+            await gate.promise;
+          },
+        }),
+        definePlugin({
+          name: "next",
+          core: "*",
+          setup: () => {
+            ran.push("next");
+          },
+        }),
+      ],
+    });
+    const starting = daemon.start();
+    await settle();
+    const closed = daemon.close();
+    gate.resolve();
+    await expect(starting).rejects.toMatchObject({ code: "VIRTEVENT_ERR_DAEMON_STATE" });
+    await closed;
+    expect(ran).toEqual(["slow"]);
+    expect(daemon.state).toBe("closed");
+  });
+
+  it("rejects start() with the original error when a core service cannot be built, and still closes", async () => {
+    const { daemon, loop } = createTestDaemon({ workerPool: { maxConcurrency: 0 } });
+    await expect(daemon.start()).rejects.toMatchObject({
+      message: expect.stringMatching(/maxConcurrency/),
+    });
+    expect(daemon.state).toBe("closed");
+    expect(() => loop.addTimeout(-1, () => {})).toThrow(/closed/);
+  });
+
   it("refuses a second start with a typed error", async () => {
     const { daemon } = createTestDaemon();
     await daemon.start();

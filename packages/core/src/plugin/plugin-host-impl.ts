@@ -60,12 +60,15 @@ export class PluginHostImpl implements PluginHost {
   async start(
     plugins: readonly AnyPlugin[],
     pluginOptions?: Readonly<Record<string, unknown>>,
+    signal?: AbortSignal,
   ): Promise<void> {
     if (this.started || this.closed) throw new PluginHostStartedError();
     this.started = true;
     // Throws before any plugin code runs.
     const ordered = validatePlugins(plugins, { pluginOptions });
     for (const { plugin, options } of ordered) {
+      // Closed meanwhile (the daemon is shutting down): set up nothing more.
+      if (this.closed || signal?.aborted) return;
       const loaded = this.register(plugin, options);
       try {
         await plugin.setup?.(

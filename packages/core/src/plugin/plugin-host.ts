@@ -47,11 +47,13 @@ export interface PluginHostStats {
 export interface PluginHost extends Disposable {
   /**
    * Validates (`validatePlugins`) and sets up `plugins`. A failing setup disposes the plugins
-   * already set up (LIFO) and rejects with `PluginSetupError`. Callable once.
+   * already set up (LIFO) and rejects with `PluginSetupError`. Once `signal` aborts (the
+   * daemon is closing), no further plugin is set up. Callable once.
    */
   start(
     plugins: readonly AnyPlugin[],
     pluginOptions?: Readonly<Record<string, unknown>>,
+    signal?: AbortSignal,
   ): Promise<void>;
   /** Plugin names in setup order (empty before start). */
   readonly pluginNames: readonly string[];
