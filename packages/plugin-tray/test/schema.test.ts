@@ -1,0 +1,44 @@
+// RELIABILITY.md row 5 for DEVICE_TRAY_MOVED: data with missing or wrong-typed fields, data
+// absent or not an object → dropped with one warning and a counter; the monitor carries on.
+import type { Daemon } from "@virtevent/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { attachFakeDomain, type FakeDomain, startTrayDaemon, waitFor } from "./harness.js";
+
+const BAD_DATA: Array<[string, unknown]> = [
+  ["id missing", { device: "", "tray-open": true }],
+  ["id empty", { device: "", id: "", "tray-open": true }],
+  ["id not a string", { device: "", id: 7, "tray-open": true }],
+  ["tray-open missing", { device: "", id: "cd0" }],
+  ["tray-open a string", { device: "", id: "cd0", "tray-open": "true" }],
+  ["device missing", { id: "cd0", "tray-open": true }],
+  ["data absent", undefined],
+  ["data an array", [1, 2]],
+  ["data a string", "cd0"],
+];
+
+describe("DEVICE_TRAY_MOVED schema (row 5)", () => {
+  let daemon: Daemon | undefined;
+  let vm: FakeDomain | undefined;
+
+  afterEach(async () => {
+    vm?.link.close();
+    await vm?.server.stop();
+    await daemon?.close();
+  });
+
+  it("drops each malformed event with a counter and still handles the next good one", async () => {
+    const started = await startTrayDaemon();
+    daemon = started.daemon;
+    vm = await attachFakeDomain(daemon, "vm1", [{ alias: "cd0", open: false }]);
+    for (const [, data] of BAD_DATA) vm.server.emitEvent("DEVICE_TRAY_MOVED", data);
+    vm.server.emitEvent("DEVICE_TRAY_MOVED", { device: "", id: "cd0", "tray-open": true });
+
+    await waitFor("the good event", () => started.seen.length === 1);
+    expect(started.seen).toEqual([{ domain: "vm1", devAlias: "cd0", reason: "open" }]);
+    const counters = vm.link.monitor?.counters;
+    expect(counters?.dropped.get("event-schema")).toBe(BAD_DATA.length);
+    expect(vm.link.status).toBe("connected");
+    expect(daemon.plugins.stats().monitorCallbacks.tray).toEqual({ invoked: 1, errors: 0 });
+    vm.server.verify();
+  });
+});
