@@ -37,7 +37,9 @@ describe.runIf(haveQemu)("launchQemu (real QEMU)", () => {
     const runDir = join(mkdtempSync(join(tmpdir(), "virtevent-launch-")), "run");
     await expect(
       launchQemu({ name: "bad", binary: QEMU, args: ["-M", "no-such-machine"], runDir }),
-    ).rejects.toThrow(/domain bad: QEMU exited \(code 1\) before its monitor was ready: .*unsupported machine type/s);
+    ).rejects.toThrow(
+      /domain bad: QEMU exited \(code 1\) before its monitor was ready: .*unsupported machine type/s,
+    );
   });
 });
 

@@ -1,0 +1,51 @@
+import type { AnyPlugin } from "@virtevent/core";
+import type { DaemonConfig } from "../config/config-schema.js";
+import { ConfigError } from "../daemon-error.js";
+
+function looksLikePlugin(v: unknown): v is AnyPlugin {
+  const p = v as { name?: unknown; core?: unknown } | undefined;
+  return (
+    typeof p === "object" && p !== null && typeof p.name === "string" && typeof p.core === "string"
+  );
+}
+
+/**
+ * Imports every configured plugin package (its default export, or a named `plugin` export)
+ * and returns the plugins with their raw options by plugin name. A package that cannot be
+ * imported or exports no plugin is a configuration error naming the entry.
+ */
+export async function loadPlugins(
+  config: DaemonConfig,
+  importer: (specifier: string) => Promise<unknown> = (s) => import(s),
+): Promise<{ plugins: AnyPlugin[]; pluginOptions: Record<string, unknown> }> {
+  const plugins: AnyPlugin[] = [];
+  const pluginOptions: Record<string, unknown> = {};
+  const issues: string[] = [];
+  for (const [i, entry] of config.plugins.entries()) {
+    let mod: unknown;
+    try {
+      mod = await importer(entry.package);
+    } catch (e) {
+      issues.push(
+        `config.plugins[${i}].package: cannot import "${entry.package}": ${(e as Error).message}`,
+      );
+      continue;
+    }
+    const m = mod as { default?: unknown; plugin?: unknown };
+    const plugin = looksLikePlugin(m.default)
+      ? m.default
+      : looksLikePlugin(m.plugin)
+        ? m.plugin
+        : undefined;
+    if (!plugin) {
+      issues.push(
+        `config.plugins[${i}].package: "${entry.package}" exports no plugin (expected a default export made with definePlugin)`,
+      );
+      continue;
+    }
+    plugins.push(plugin);
+    pluginOptions[plugin.name] = entry.options;
+  }
+  if (issues.length > 0) throw new ConfigError("plugins", issues);
+  return { plugins, pluginOptions };
+}
