@@ -31,6 +31,19 @@ export {
 } from "./host/names.js";
 export type { MacAddress } from "./mac/mac-address.js";
 export { isAssignableMac, isGroupMac, isZeroMac, parseMac, toMac } from "./mac/mac-address.js";
+export { aliasOfEvent, NicDeviceSchema, nicConfigOf, nicConfigsOf } from "./plugin/nic-device.js";
+export { NicMacChange, NicMacChangeSchema, NicRxFilterChanged } from "./plugin/nic-events.js";
+export type { NicRxFilterCounts } from "./plugin/nic-rx-filter-stats.js";
+export { NicRxFilterCounters, NicRxFilterStats } from "./plugin/nic-rx-filter-stats.js";
+export { LAST_SEEN_MAC_KEY_PREFIX } from "./plugin/nic-syncer.js";
+// The default export is what a daemon configuration loads: { "package": "@virtevent/plugin-nic-rx-filter" }.
+export {
+  NIC_SYNC_TIMEOUT_MS,
+  NicRxFilterChangedDataSchema,
+  NicRxFilterOptionsSchema,
+  nicRxFilterPlugin,
+  nicRxFilterPlugin as default,
+} from "./plugin/plugin.js";
 export type { ApplySyncOptions, MacChange, SyncResult } from "./sync/apply-sync.js";
 export { applySync } from "./sync/apply-sync.js";
 export type { NicConfig } from "./sync/nic-config.js";
