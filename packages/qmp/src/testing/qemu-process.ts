@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -77,7 +78,7 @@ export function requireQemu(): boolean {
 
 /**
  * Starts `qemu-system-x86_64 -M q35 -nodefaults -display none -S -accel tcg` with a QMP unix
- * socket in a fresh temporary directory and resolves once the socket exists. Always `kill()`
+ * socket in a fresh temporary directory and resolves once the socket accepts connections. Always `kill()`
  * it in `afterEach`/`afterAll`; as a safety net every QEMU still running is SIGKILLed when the
  * test process exits.
  */
@@ -119,7 +120,9 @@ export async function startQemu(options: StartQemuOptions = {}): Promise<QemuPro
     },
   };
   const deadline = Date.now() + QEMU_START_TIMEOUT_MS;
-  while (!existsSync(qmpPath)) {
+  // The socket file exists once bound, a moment before QEMU listens on it: wait until a probe
+  // connection is accepted (QEMU then serves the next client as usual).
+  while (!(existsSync(qmpPath) && (await accepts(qmpPath)))) {
     if (!live.has(child) || Date.now() > deadline) {
       await proc.kill();
       throw new Error(`QEMU did not open its QMP socket (${args.join(" ")}): ${stderr}`);
@@ -127,6 +130,21 @@ export async function startQemu(options: StartQemuOptions = {}): Promise<QemuPro
     await new Promise<void>((resolve) => setTimeout(resolve, 10));
   }
   return proc;
+}
+
+/** True when a connection to the unix socket `path` is accepted; the probe is closed at once. */
+function accepts(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createConnection({ path });
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => {
+      probe.destroy();
+      resolve(false);
+    });
+  });
 }
 
 function installExitHook(): void {
