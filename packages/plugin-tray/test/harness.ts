@@ -102,11 +102,12 @@ export async function attachFakeDomain(
   daemon: Daemon,
   name: string,
   drives: readonly FakeDrive[],
+  uuid?: string,
 ): Promise<FakeDomain> {
   const server = await FakeQmpServer.start();
   server.expect("query-status", RUNNING);
   server.expect("query-block", queryBlockReply(drives));
-  const vm = daemon.domains.define({ name });
+  const vm = daemon.domains.define({ name, uuid });
   const link = new DomainMonitor({ daemon, uuid: vm.uuid, target: { path: server.path } });
   link.start();
   await waitSynced(daemon, link, vm.uuid);

@@ -49,14 +49,15 @@ export class MediaChangeRun {
       throw e;
     }
     await this.swapMedium(before, node);
+    // The old medium is out for good: a node this package added is deleted, or it would leak.
+    if (before.nodeName?.startsWith(MEDIA_NODE_PREFIX)) await this.deleteNode(before.nodeName);
     await this.step("blockdev-close-tray", { id: this.alias }, () => ({
       tray: "open",
       medium:
         node !== undefined ? "replaced" : before.nodeName !== undefined ? "removed" : "unchanged",
     }));
-    if (before.nodeName?.startsWith(MEDIA_NODE_PREFIX)) await this.deleteNode(before.nodeName);
     this.daemon.logger.info(
-      { domain: this.id, alias: this.alias, medium: this.options.insert ?? null },
+      { domain: this.id, alias: this.alias, medium: this.options.insert },
       "medium changed",
     );
     return {
