@@ -11,8 +11,11 @@ export type {
   DaemonOptions,
   DaemonState,
 } from "./daemon/daemon.js";
-export { DEFAULT_CLOSE_DEADLINE_MS, MAX_CLOSE_FLUSH_ROUNDS } from "./daemon/daemon.js";
-export { DaemonStateError } from "./daemon/daemon-errors.js";
+export {
+  DaemonStateError,
+  DEFAULT_CLOSE_DEADLINE_MS,
+  MAX_CLOSE_FLUSH_ROUNDS,
+} from "./daemon/daemon.js";
 export type {
   DomainConnectedOptions,
   DomainDisconnectedOptions,
@@ -107,7 +110,6 @@ export {
   EventLoopUnknownError,
 } from "./loop/loop-errors.js";
 export { NodeEventLoop } from "./loop/node-event-loop.js";
-export { CORE_VERSION } from "./plugin/core-version.js";
 export type {
   AnyMonitorEventSpec,
   AnyPlugin,
@@ -143,7 +145,7 @@ export type {
 export { PLUGIN_OPTIONS_TOKEN } from "./plugin/plugin-host.js";
 export { PluginHostImpl } from "./plugin/plugin-host-impl.js";
 export type { ValidatedPlugin, ValidatePluginsOptions } from "./plugin/validate-plugins.js";
-export { validatePlugins } from "./plugin/validate-plugins.js";
+export { CORE_VERSION, validatePlugins } from "./plugin/validate-plugins.js";
 export type {
   ProcessEventHandler,
   ProcessEventHandlerClass,

@@ -20,10 +20,10 @@ import {
   type DaemonCloseResult,
   type DaemonOptions,
   type DaemonState,
+  DaemonStateError,
   DEFAULT_CLOSE_DEADLINE_MS,
   MAX_CLOSE_FLUSH_ROUNDS,
 } from "./daemon.js";
-import { DaemonStateError } from "./daemon-errors.js";
 import { type MonitorBridge, MonitorBridgeImpl } from "./monitor-bridge.js";
 import { installSignalHandlers } from "./signals.js";
 

@@ -1,6 +1,7 @@
 import type { DependencyContainer } from "tsyringe";
 import type { Logger } from "../common/logger.js";
 import type { DomainRegistry } from "../domain/domain-registry.js";
+import { CoreError } from "../errors/core-error.js";
 import type { DomainEventState } from "../events/domain-event-state.js";
 import type { EventLoopImpl } from "../loop/event-loop-impl.js";
 import type { EventLoopRegistry } from "../loop/event-loop-registry.js";
@@ -95,4 +96,14 @@ export interface Daemon {
   close(options?: { deadlineMs?: number }): Promise<DaemonCloseResult>;
   /** Runs the `onReload` hook (SIGHUP does this). */
   reload(): Promise<void>;
+}
+
+/** A daemon method was called in a state that does not allow it (start twice, start after close). */
+export class DaemonStateError extends CoreError {
+  constructor(
+    readonly state: string,
+    readonly operation: string,
+  ) {
+    super("VIRTEVENT_ERR_DAEMON_STATE", `cannot ${operation} a daemon that is ${state}`);
+  }
 }

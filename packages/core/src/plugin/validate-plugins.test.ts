@@ -3,10 +3,9 @@ import { z } from "zod";
 import { isCoreError } from "../errors/core-error.js";
 import { defineDomainEvent } from "../events/domain-event-type.js";
 import { defineProcessEvent, type ProcessEventHandler } from "../process/process-event.js";
-import { CORE_VERSION } from "./core-version.js";
 import { type AnyPlugin, definePlugin } from "./plugin.js";
 import { PluginValidationError } from "./plugin-errors.js";
-import { validatePlugins } from "./validate-plugins.js";
+import { CORE_VERSION, validatePlugins } from "./validate-plugins.js";
 
 const ev = { schema: z.object({}), onEvent() {} };
 

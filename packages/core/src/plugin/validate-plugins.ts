@@ -1,6 +1,6 @@
+import { createRequire } from "node:module";
 import semver from "semver";
 import { LifecycleEvent } from "../events/lifecycle-event.js";
-import { CORE_VERSION } from "./core-version.js";
 import type { AnyPlugin } from "./plugin.js";
 import {
   PluginCoreRangeError,
@@ -13,6 +13,12 @@ import {
   PluginOptionsError,
   PluginWorkerTakenError,
 } from "./plugin-errors.js";
+
+// package.json sits two levels up from both src/plugin/ (tests) and dist/plugin/ (builds).
+const manifest = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+/** The installed version of `@virtevent/core`; plugins' `core` ranges are checked against it. */
+export const CORE_VERSION: string = manifest.version;
 
 const PLUGIN_NAME_RE = /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
 
