@@ -80,6 +80,8 @@ describe("QmpMonitor on ManualEventLoop", () => {
     peer.write(`{"return": {"status": "prelaunch", "running": false}, "id": "virtevent-2"}\n`);
     loop.runOnce();
     await expect(pending).resolves.toEqual({ status: "prelaunch", running: false });
+    // Nothing left on the loop but the handle: no connect timer, no command timer.
+    expect([loop.handleCount, loop.timeoutCount]).toEqual([1, 0]);
   });
 
   it("keeps at most maxInFlight commands on the wire and sends the rest as replies come", async () => {
@@ -234,6 +236,7 @@ describe("QmpMonitor on ManualEventLoop", () => {
     await loop.settle();
     await loop.settle();
     expect(ended).toBe(true);
+    expect([loop.handleCount, loop.timeoutCount]).toEqual([0, 0]);
     expect(monitor.state).toBe("closed");
   });
 });
