@@ -122,7 +122,7 @@ describe.each(harnesses)("garbage and events on the $name loop", (harness) => {
     },
   );
 
-  it("a throwing wildcard listener or table entry never breaks the reader", async () => {
+  it("a throwing wildcard listener, table entry or schema never breaks the reader", async () => {
     rig = await startRig(harness);
     const { server, monitor } = rig;
     monitor.onEvent(() => {
@@ -134,6 +134,15 @@ describe.each(harnesses)("garbage and events on the $name loop", (harness) => {
         throw new Error("entry bug");
       }),
     );
+    monitor.events.set(
+      "RESUME",
+      defineQmpEvent(
+        z.unknown().refine(() => {
+          throw new Error("schema bug");
+        }),
+        () => {},
+      ),
+    );
     const after: string[] = [];
     monitor.onEvent((e) => after.push(e.name));
     server.emitEvent("STOP");
@@ -142,6 +151,6 @@ describe.each(harnesses)("garbage and events on the $name loop", (harness) => {
     await expect(rig.run(monitor.execute("query-status"))).resolves.toEqual({ running: true });
     await rig.until(() => after.length === 2);
     expect(after).toEqual(["STOP", "RESUME"]);
-    expect(monitor.counters.listenerErrors).toBe(3);
+    expect(monitor.counters.listenerErrors).toBe(4);
   });
 });

@@ -36,7 +36,12 @@ export class EventDispatcher {
       this.counters.unknownEvents++;
       return;
     }
-    const parsed = entry.schema.safeParse(event.data);
+    let parsed: ReturnType<typeof entry.schema.safeParse> | undefined;
+    // safeParse does not catch what a refinement throws: a buggy schema is a listener error.
+    this.guard(event.name, "schema", () => {
+      parsed = entry.schema.safeParse(event.data);
+    });
+    if (!parsed) return;
     if (!parsed.success) {
       bump(this.counters.dropped, "event-schema");
       this.logger.warn(
@@ -49,7 +54,8 @@ export class EventDispatcher {
       );
       return;
     }
-    this.guard(event.name, "table entry", () => entry.onEvent(parsed.data, event));
+    const data = parsed.data;
+    this.guard(event.name, "table entry", () => entry.onEvent(data, event));
   }
 
   private guard(eventName: string, what: string, fn: () => void): void {
