@@ -155,6 +155,25 @@ describe("changeMedia (fake QMP server)", () => {
     server.verify();
   });
 
+  it("skips opening a tray that is already open, and closes it at the end", async () => {
+    const started = await startTrayDaemon();
+    daemon = started.daemon;
+    const d = daemon;
+    vm = await attachFakeDomain(d, "vm1", [{ alias: "cd0", open: true }]);
+    const { server } = vm;
+    server.expect("query-block", queryBlockReply([{ alias: "cd0", open: true }]));
+    expectAdd(server, ISO);
+    server.expect("blockdev-remove-medium", { return: {} });
+    server.expect("blockdev-insert-medium", { return: {} });
+    server.expect("blockdev-close-tray", moveTray(server, false));
+
+    const result = await changeMedia(d, "vm1", "cd0", { insert: ISO, force: true });
+    expect(result).toMatchObject({ medium: ISO, forced: false });
+    await waitFor("the close event", () => started.seen.length === 1);
+    expect(started.seen).toEqual([{ domain: "vm1", devAlias: "cd0", reason: "close" }]);
+    server.verify();
+  });
+
   it("proceeds when the open event was folded away but query-block shows the tray open", async () => {
     const started = await startTrayDaemon();
     daemon = started.daemon;

@@ -85,9 +85,9 @@ function resolveOptions(options: ChangeMediaOptions): ResolvedMediaOptions {
  * It waits for the tray through the daemon's public TRAY_CHANGE events, so the daemon must
  * load {@link trayPlugin}; it needs nothing else from the plugin.
  *
- * @throws TrayArgumentError, TrayPluginMissingError, DomainNotFoundError,
- * DomainNotConnectedError (nothing sent); TrayDeviceNotFoundError, TrayLockedError,
- * MediaChangeError (as rejections).
+ * Rejects with TrayArgumentError, TrayPluginMissingError, core's DomainNotFoundError or
+ * DomainNotConnectedError before any command is sent; TrayDeviceNotFoundError or
+ * TrayLockedError with nothing changed; MediaChangeError once something may have changed.
  * @example
  * await changeMedia(daemon, "vm1", "cd0", { insert: "/srv/iso/install.iso", timeoutMs: 10_000 });
  */
