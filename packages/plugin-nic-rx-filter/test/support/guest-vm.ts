@@ -31,9 +31,11 @@ export interface GuestVmOptions {
 }
 
 /**
- * QEMU (TCG) running the test guest inside a test's namespace, with QMP and the serial console
- * on unix sockets. QEMU starts paused (-S) so the console is connected before the guest prints
- * anything; `launch` resumes it and returns once the guest agent listens. Always `dispose()`.
+ * QEMU (TCG) running the test guest inside a test's namespace, with the serial console and two
+ * QMP monitors on unix sockets: `qmpPath` is left free for the code under test (a daemon), the
+ * other is the test's own `control` client (resume, queries, events). QEMU starts paused (-S)
+ * so the console is connected before the guest prints anything; `launch` resumes it and returns
+ * once the guest agent listens. Always `dispose()`.
  */
 export class GuestVm {
   private stderr = "";
@@ -41,12 +43,14 @@ export class GuestVm {
   private readonly exited: Promise<void>;
   private readonly forgetExitCleanup: () => void;
   private consoleConnection: GuestConsole | undefined;
+  private controlConnection: RawQmpClient | undefined;
 
   private constructor(
     private readonly child: ChildProcess,
     private readonly dir: string,
-    /** The QMP socket (QEMU serves one client at a time). */
+    /** The QMP socket for the code under test (QEMU serves one client per socket). */
     readonly qmpPath: string,
+    private readonly controlPath: string,
     readonly serialPath: string,
     /** qdev id of the NIC. */
     readonly nicId: string,
@@ -73,6 +77,7 @@ export class GuestVm {
     const nicId = options.nicId ?? "net0";
     const qmpPath = join(dir, "qmp.sock");
     const serialPath = join(dir, "serial.sock");
+    const controlPath = join(dir, "control.sock");
     const nic = [`virtio-net-pci,netdev=n0,id=${nicId}`, options.mac ? `mac=${options.mac}` : ""];
     const args = [
       ...["netns", "exec", options.netns.name, "qemu-system-x86_64"],
@@ -83,10 +88,11 @@ export class GuestVm {
       ...["-netdev", `tap,id=n0,ifname=${options.tap},script=no,downscript=no`],
       ...["-device", nic.filter((part) => part !== "").join(",")],
       ...["-qmp", `unix:${qmpPath},server=on,wait=off`],
+      ...["-qmp", `unix:${controlPath},server=on,wait=off`],
       ...["-serial", `unix:${serialPath},server=on,wait=off`],
     ];
     const child = spawn("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
-    const vm = new GuestVm(child, dir, qmpPath, serialPath, nicId);
+    const vm = new GuestVm(child, dir, qmpPath, controlPath, serialPath, nicId);
     try {
       await vm.start();
       return vm;
@@ -103,12 +109,18 @@ export class GuestVm {
     return this.consoleConnection;
   }
 
+  /** The test's own QMP client, connected for the VM's whole life; it records every event. */
+  get control(): RawQmpClient {
+    if (!this.controlConnection) throw new Error("the guest VM is not started");
+    return this.controlConnection;
+  }
+
   /** True once QEMU has exited. */
   get hasExited(): boolean {
     return this.exitedWith !== undefined;
   }
 
-  /** Opens a QMP client (close it before another client, such as a daemon, connects). */
+  /** Opens a QMP client on `qmpPath` (close it before another client, such as a daemon, connects). */
   qmp(): Promise<RawQmpClient> {
     return RawQmpClient.connect(this.qmpPath);
   }
@@ -123,6 +135,7 @@ export class GuestVm {
   /** Stops QEMU (SIGTERM, then SIGKILL), waits for it to exit, removes the sockets. */
   async dispose(): Promise<void> {
     this.consoleConnection?.close();
+    await this.controlConnection?.close();
     if (!this.hasExited) {
       this.child.kill("SIGTERM");
       const stopped = await Promise.race([
@@ -141,17 +154,14 @@ export class GuestVm {
       "QEMU's sockets",
       () => {
         if (this.hasExited) throw new Error("QEMU exited during start-up");
-        return existsSync(this.qmpPath) && existsSync(this.serialPath) ? true : undefined;
+        const paths = [this.qmpPath, this.controlPath, this.serialPath];
+        return paths.every((p) => existsSync(p)) ? true : undefined;
       },
       QEMU_START_TIMEOUT_MS,
     );
     this.consoleConnection = await GuestConsole.connect(this.serialPath);
-    const qmp = await this.qmp();
-    try {
-      await qmp.execute("cont");
-    } finally {
-      await qmp.close();
-    }
+    this.controlConnection = await RawQmpClient.connect(this.controlPath);
+    await this.controlConnection.execute("cont");
     const died = this.exited.then(() => {
       throw new Error("QEMU exited while the guest booted");
     });

@@ -81,7 +81,12 @@ export class RawQmpClient {
   async close(): Promise<void> {
     if (this.socket.destroyed) return;
     await new Promise<void>((resolve) => {
-      this.socket.once("close", () => resolve());
+      // A peer that never answers the end() must not hold the test's cleanup.
+      const timer = setTimeout(() => this.socket.destroy(), RAW_QMP_TIMEOUT_MS);
+      this.socket.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.socket.end();
     });
   }
