@@ -34,6 +34,19 @@ describe.each(harnesses)("hostile peer on the $name loop", (harness) => {
     expect(process.memoryUsage().arrayBuffers - heapBefore).toBeLessThan(3 * MAX_LINE_BYTES);
   });
 
+  it("row 3: a reply that arrives in the same chunk as an oversized line is still delivered", async () => {
+    rig = await startRig(harness, {}, { maxLineBytes: 1024 });
+    const { server, monitor } = rig;
+    const slow = server.expect("slow");
+    const pendingSlow = monitor.execute("slow").catch((err: unknown) => err);
+    await rig.run(slow.received);
+    server.expect("fast", { raw: `{"return": "fast", "id": %ID%}\r\n${"b".repeat(2000)}` });
+    await expect(rig.run(monitor.execute("fast"))).resolves.toBe("fast");
+    expect(isQmpError(await rig.run(pendingSlow), "QMP_ERR_MONITOR_CLOSED")).toBe(true);
+    const reason = await rig.run(monitor.closed);
+    expect(reason.kind === "error" && reason.error).toMatchObject({ limitBytes: 1024 });
+  });
+
   it("row 19: __proto__ / constructor keys never pollute, even through a loose schema", async () => {
     rig = await startRig(harness);
     const { server, monitor } = rig;

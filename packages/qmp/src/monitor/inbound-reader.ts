@@ -43,17 +43,15 @@ export class InboundReader {
 
   /** Feeds one chunk read from the stream. */
   push(chunk: Buffer | string): void {
-    let lines: string[];
-    try {
-      lines = this.framer.push(chunk);
-    } catch (error) {
-      this.counters.protocolErrors++;
-      this.sink.onFatal(error as Error);
-      return;
-    }
+    const { lines, error } = this.framer.feed(chunk);
+    // Lines completed before an oversized one are still handled (a reply may be among them).
     for (const line of lines) {
       if (this.sink.state() === "closed") return;
       this.line(line);
+    }
+    if (error && this.sink.state() !== "closed") {
+      this.counters.protocolErrors++;
+      this.sink.onFatal(error);
     }
   }
 

@@ -44,6 +44,14 @@ describe("LineFramer", () => {
     expect(() => f.push("\n")).toThrow();
   });
 
+  it("feed() returns the lines completed before an oversized one, with the error", () => {
+    const f = new LineFramer(8);
+    const { lines, error } = f.feed(`ok\r\n${"z".repeat(20)}`);
+    expect(lines).toEqual(["ok"]);
+    expect(isQmpError(error, "QMP_ERR_LINE_TOO_LONG")).toBe(true);
+    expect(f.feed("\n").error).toBeDefined();
+  });
+
   it("gives the same lines whatever the chunking (property)", () => {
     const line = fc
       .string({ unit: "grapheme", maxLength: 30 })

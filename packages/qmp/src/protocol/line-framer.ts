@@ -9,8 +9,8 @@ const CR = 0x0d;
  * chunks. Lines are decoded as UTF-8 (invalid bytes become U+FFFD, which JSON parsing then
  * rejects). Empty lines are skipped.
  *
- * Memory stays bounded: the tail never exceeds `maxLineBytes`; once a line would, `push` throws
- * {@link QmpLineTooLongError} and the framer refuses further input.
+ * Memory stays bounded: the tail never exceeds `maxLineBytes`; once a line would, the framer
+ * reports {@link QmpLineTooLongError} and refuses further input.
  *
  * @example
  * const framer = new LineFramer();
@@ -28,14 +28,29 @@ export class LineFramer {
     return this.tailBytes;
   }
 
-  /** Feeds a chunk; returns the complete lines it finished, in order. */
+  /**
+   * Feeds a chunk; returns the complete lines it finished, in order. Throws
+   * {@link QmpLineTooLongError} when a line exceeds the cap (use `feed` to keep the lines
+   * completed before it).
+   */
   push(chunk: Buffer | string): string[] {
-    if (this.failed) throw new QmpLineTooLongError(this.maxLineBytes);
-    const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+    const { lines, error } = this.feed(chunk);
+    if (error) throw error;
+    return lines;
+  }
+
+  /**
+   * Feeds a chunk without throwing: `lines` holds the lines completed before any overflow,
+   * `error` is set once a line exceeded the cap (from then on, every call returns it).
+   */
+  feed(chunk: Buffer | string): { lines: string[]; error: QmpLineTooLongError | undefined } {
     const lines: string[] = [];
+    if (this.failed) return { lines, error: new QmpLineTooLongError(this.maxLineBytes) };
+    const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
     let start = 0;
     for (let nl = buf.indexOf(LF, start); nl !== -1; nl = buf.indexOf(LF, start)) {
-      this.checkLength(this.tailBytes + (nl - start) - (this.endsWithCr(buf, start, nl) ? 1 : 0));
+      const crlf = this.endsWithCr(buf, start, nl);
+      if (this.tooLong(this.tailBytes + (nl - start) - (crlf ? 1 : 0))) return this.overflow(lines);
       const piece = buf.subarray(start, nl);
       const whole = this.tailBytes === 0 ? piece : Buffer.concat([...this.tail, piece]);
       this.tail = [];
@@ -48,12 +63,13 @@ export class LineFramer {
     if (start < buf.length) {
       const rest = buf.subarray(start);
       // A CR alone may still be completed by an LF in the next chunk, so it counts as pending.
-      this.checkLength(this.tailBytes + rest.length - (rest[rest.length - 1] === CR ? 1 : 0));
+      const pending = this.tailBytes + rest.length - (rest[rest.length - 1] === CR ? 1 : 0);
+      if (this.tooLong(pending)) return this.overflow(lines);
       // A small slice would pin its whole chunk: copy it. A large one is kept as it is.
       this.tail.push(rest.length * 2 < buf.length ? Buffer.from(rest) : rest);
       this.tailBytes += rest.length;
     }
-    return lines;
+    return { lines, error: undefined };
   }
 
   /** True when the line ending at `nl` has a CR before its LF (in this chunk or the tail). */
@@ -63,12 +79,15 @@ export class LineFramer {
     return last !== undefined && last[last.length - 1] === CR;
   }
 
-  private checkLength(bytes: number): void {
-    if (bytes > this.maxLineBytes) {
-      this.failed = true;
-      this.tail = [];
-      this.tailBytes = 0;
-      throw new QmpLineTooLongError(this.maxLineBytes);
-    }
+  private tooLong(bytes: number): boolean {
+    return bytes > this.maxLineBytes;
+  }
+
+  /** Enters the failed state: drops the tail, refuses all further input. */
+  private overflow(lines: string[]): { lines: string[]; error: QmpLineTooLongError } {
+    this.failed = true;
+    this.tail = [];
+    this.tailBytes = 0;
+    return { lines, error: new QmpLineTooLongError(this.maxLineBytes) };
   }
 }
