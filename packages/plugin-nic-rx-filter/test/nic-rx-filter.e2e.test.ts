@@ -184,6 +184,20 @@ describe.skipIf(!availability.ok && !QEMU_REQUIRED)(
       expect(counters.snapshot()).toMatchObject({ operationsFailed: 0, syncsFailed: 0 });
     });
 
+    it("resyncs on reconnect what changed while the monitor was away", async () => {
+      attached?.detach();
+      attached = undefined;
+      await guest("ip link set eth0 promisc on");
+      expect((await host()).promisc).toBe(false);
+      attached = await attachDomainMonitor(running(), uuid, booted().vm.qmpPath, {
+        reconnect: true,
+      });
+      await hostBecomes("the reconnect resync", (v) => v.promisc);
+      // The resync's query re-armed the event: later changes flow again.
+      await guest("ip link set eth0 promisc off");
+      await hostBecomes("promisc off after the reconnect", (v) => !v.promisc);
+    });
+
     it("leaves the host device alone once the NIC is untrusted", async () => {
       running().domains.updateDevice(uuid, "net0", { trustGuestRxFilters: false });
       const before = await host();
