@@ -39,8 +39,8 @@ describe("greeting and negotiation faults", () => {
     "%s: ready rejects with %s and the socket is closed",
     async (_what, opts, code) => {
       // Short only where the timeout is the point, so a loaded machine cannot change the outcome.
-    const connectTimeoutMs = code === "QMP_ERR_CONNECT_TIMEOUT" ? 200 : 10_000;
-    const rig = await startRig(nodeHarness, opts, { ready: false, connectTimeoutMs });
+      const connectTimeoutMs = code === "QMP_ERR_CONNECT_TIMEOUT" ? 200 : 10_000;
+      const rig = await startRig(nodeHarness, opts, { ready: false, connectTimeoutMs });
       cleanups.push(() => rig.dispose());
       const disconnected = rig.server.waitForDisconnect();
       const err = await rig.monitor.ready.catch((e: unknown) => e);
