@@ -6,6 +6,7 @@ export type { DriveOutcome, MediumOutcome, TrayPosition } from "./errors/tray-er
 export {
   MediaChangeError,
   TrayArgumentError,
+  TrayBusyError,
   TrayDeviceNotFoundError,
   TrayLockedError,
   TrayPluginMissingError,

@@ -68,6 +68,20 @@ describe("changeMedia failures", () => {
     expect(isTrayError(e, "TRAY_ERR_PLUGIN_MISSING")).toBe(true);
   });
 
+  it("refuses a second change of the same drive while the first one runs", async () => {
+    const server = await setup("#b1");
+    const open = server.expect("blockdev-open-tray");
+    server.expect("blockdev-remove-medium", { return: {} });
+    server.expect("blockdev-close-tray", moveTray(server, false));
+    const first = changeMedia(daemon as Daemon, "vm1", "cd0", { eject: true, timeoutMs: 5_000 });
+    await open.received;
+    const e = await changeMedia(daemon as Daemon, "vm1", "cd0", { eject: true }).catch((x) => x);
+    expect(isTrayError(e, "TRAY_ERR_BUSY")).toBe(true);
+    open.respond(moveTray(server, true));
+    await expect(first).resolves.toMatchObject({ previous: "/old.iso", medium: undefined });
+    server.verify();
+  });
+
   it("reports an unknown drive without touching anything", async () => {
     await setup("#b1");
     const e = await changeMedia(daemon as Daemon, "vm1", "cd7", { eject: true }).catch((x) => x);

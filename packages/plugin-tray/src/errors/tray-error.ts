@@ -8,6 +8,8 @@ export const TRAY_ERROR_CODES = {
   DEVICE_NOT_FOUND: "TRAY_ERR_DEVICE_NOT_FOUND",
   /** The guest kept the tray locked until the timeout; nothing was changed. */
   LOCKED: "TRAY_ERR_LOCKED",
+  /** Another media change of the same drive is still running; nothing was sent. */
+  BUSY: "TRAY_ERR_BUSY",
   /** A step of a media change failed; the error says which and what state the drive is in. */
   MEDIA_CHANGE: "TRAY_ERR_MEDIA_CHANGE",
 } as const;

@@ -34,6 +34,19 @@ export class TrayDeviceNotFoundError extends TrayError {
   }
 }
 
+/** A media change of the same drive is already in progress; this one sent nothing. */
+export class TrayBusyError extends TrayError {
+  constructor(
+    readonly domain: string,
+    readonly alias: string,
+  ) {
+    super(
+      TRAY_ERROR_CODES.BUSY,
+      `a media change of ${alias} in ${domain} is already in progress; nothing was changed`,
+    );
+  }
+}
+
 /**
  * The guest locked the tray and did not open it when asked, within `timeoutMs`. The operation
  * was cancelled before any medium was touched. Retry later, or pass `force: true` to open the

@@ -1,6 +1,6 @@
 import { isAbsolute } from "node:path";
 import type { DomainEventState, DomainRegistry, EventLoopImpl, Logger } from "@virtevent/core";
-import { TrayArgumentError, TrayPluginMissingError } from "../errors/tray-errors.js";
+import { TrayArgumentError, TrayBusyError, TrayPluginMissingError } from "../errors/tray-errors.js";
 import { TRAY_PLUGIN_NAME } from "../plugin.js";
 import { MediaChangeRun } from "./media-change-run.js";
 
@@ -50,6 +50,12 @@ export interface ResolvedMediaOptions {
   readonly timeoutMs: number;
 }
 
+/**
+ * The drives with a media change in progress, per daemon (keyed by its domain registry, which
+ * lives as long as the daemon): two interleaved changes of one drive would undo each other.
+ */
+const inProgress = new WeakMap<DomainRegistry, Set<string>>();
+
 function resolveOptions(options: ChangeMediaOptions): ResolvedMediaOptions {
   const { insert, eject, force, timeoutMs } = options;
   if (insert === undefined && eject !== true) {
@@ -86,7 +92,8 @@ function resolveOptions(options: ChangeMediaOptions): ResolvedMediaOptions {
  * load {@link trayPlugin}; it needs nothing else from the plugin.
  *
  * Rejects with TrayArgumentError, TrayPluginMissingError, core's DomainNotFoundError or
- * DomainNotConnectedError before any command is sent; TrayDeviceNotFoundError or
+ * DomainNotConnectedError, or TrayBusyError (a change of the same drive is running) before any
+ * command is sent; TrayDeviceNotFoundError or
  * TrayLockedError with nothing changed; MediaChangeError once something may have changed.
  * @example
  * await changeMedia(daemon, "vm1", "cd0", { insert: "/srv/iso/install.iso", timeoutMs: 10_000 });
@@ -105,5 +112,18 @@ export async function changeMedia(
     throw new TrayPluginMissingError(TRAY_PLUGIN_NAME);
   }
   const ref = daemon.domains.ref(domain);
-  return new MediaChangeRun(daemon, ref, ref.channel(), alias, resolved).execute();
+  const channel = ref.channel();
+  let busy = inProgress.get(daemon.domains);
+  if (busy === undefined) {
+    busy = new Set();
+    inProgress.set(daemon.domains, busy);
+  }
+  const key = `${ref.uuid}\0${alias}`;
+  if (busy.has(key)) throw new TrayBusyError(ref.name, alias);
+  busy.add(key);
+  try {
+    return await new MediaChangeRun(daemon, ref, channel, alias, resolved).execute();
+  } finally {
+    busy.delete(key);
+  }
 }
