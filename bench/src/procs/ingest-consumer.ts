@@ -1,0 +1,140 @@
+// One ingestion run in a fresh process: connect to a fake server as `variant`, warm up with a
+// small burst, then time a burst of `count` events from the command that starts it to the last
+// event handled. argv: variant path count warmup.
+import "reflect-metadata";
+import { NodeEventLoop } from "@virtevent/core";
+import { NicRxFilterChangedDataSchema } from "@virtevent/plugin-nic-rx-filter";
+import { DeviceTrayMovedSchema, TrayChange } from "@virtevent/plugin-tray";
+import { connectQmp, defineQmpEvent } from "@virtevent/qmp";
+import { BENCH_EVENT_IDS } from "../lib/bench-plugins.js";
+import { reply } from "../lib/child.js";
+import { startEmbeddedDaemon } from "../lib/embedded-daemon.js";
+import { connectRaw } from "../lib/raw-qmp.js";
+import { BLAST_COMMAND } from "../lib/wire.js";
+
+export type IngestVariant = "raw" | "monitor" | "full" | "full-real";
+
+const [variant, path, countArg, warmupArg] = process.argv.slice(2) as [
+  IngestVariant,
+  string,
+  string,
+  string,
+];
+const count = Number(countArg);
+const warmup = Number(warmupArg);
+
+/** Counts handled events; resolves `done` when the target count or the end alias is seen. */
+class Finish {
+  seen = 0;
+  private target = Number.POSITIVE_INFINITY;
+  private endAlias: string | undefined;
+  private resolve: (() => void) | undefined;
+
+  expect(target: number, endAlias: string | undefined): Promise<void> {
+    this.seen = 0;
+    this.target = target;
+    this.endAlias = endAlias;
+    return new Promise((r) => {
+      this.resolve = r;
+    });
+  }
+
+  event(alias?: string): void {
+    this.seen++;
+    if (this.seen >= this.target || (alias !== undefined && alias === this.endAlias))
+      this.resolve?.();
+  }
+}
+
+const finish = new Finish();
+
+/** Sets the variant up; returns the function that starts a burst and extra stats to report. */
+async function setup(): Promise<{ blast: (n: number, end: string) => void; stats: () => unknown }> {
+  if (variant === "raw") {
+    const raw = await connectRaw(path, (m) => {
+      if (m.event !== undefined) finish.event();
+    });
+    return { blast: (n, end) => raw.send(BLAST_COMMAND, { count: n, end }), stats: () => ({}) };
+  }
+  if (variant === "monitor") {
+    const loop = new NodeEventLoop();
+    const monitor = await connectQmp({ path }, { loop });
+    monitor.events.set(
+      "DEVICE_TRAY_MOVED",
+      defineQmpEvent(DeviceTrayMovedSchema, () => finish.event()),
+    );
+    monitor.events.set(
+      "NIC_RX_FILTER_CHANGED",
+      defineQmpEvent(NicRxFilterChangedDataSchema, () => finish.event()),
+    );
+    return {
+      blast: (n, end) => void monitor.execute(BLAST_COMMAND, { count: n, end }),
+      stats: () => ({ dropped: Object.fromEntries(monitor.counters.dropped) }),
+    };
+  }
+  const embedded = await startEmbeddedDaemon(variant === "full" ? "bench" : "real", [path]);
+  const { daemon, links } = embedded;
+  if (variant === "full") {
+    daemon.events.registerAny({
+      callback: (_d, _data, meta) => {
+        if (BENCH_EVENT_IDS.has(meta.event)) finish.event();
+      },
+    });
+  } else {
+    daemon.events.registerAny({
+      event: TrayChange,
+      callback: (_d, data) => finish.event(data.devAlias),
+    });
+  }
+  return {
+    blast: (n, end) => void links[0].monitor?.execute(BLAST_COMMAND, { count: n, end }),
+    stats: () => {
+      const w = daemon.workers.stats();
+      const e = daemon.events.stats;
+      return {
+        submitted: w.submitted,
+        coalesced: w.coalesced,
+        laneOverflowDrops: w.overflowDrops,
+        delivered: e.delivered,
+        eventQueueOverflow: e.droppedOverflow,
+      };
+    },
+  };
+}
+
+async function timedBurst(
+  run: ReturnType<typeof setup> extends Promise<infer R> ? R : never,
+  n: number,
+  end: string,
+) {
+  const target = variant === "full-real" ? Number.POSITIVE_INFINITY : n;
+  const done = finish.expect(target, end);
+  const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 120_000).unref());
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  run.blast(n, end);
+  const outcome = await Promise.race([done, timeout]);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    seconds,
+    cpuUs: cpu.user + cpu.system,
+    seen: finish.seen,
+    timedOut: outcome === "timeout",
+  };
+}
+
+const run = await setup();
+await timedBurst(run, warmup, "cd-warm");
+const measured = await timedBurst(run, count, "cd-end");
+reply({
+  type: "result",
+  variant,
+  events: count,
+  ...measured,
+  eventsPerSecond: count / measured.seconds,
+  cpuUsPerEvent: measured.cpuUs / count,
+  rssBytes: process.memoryUsage().rss,
+  stats: run.stats(),
+});
+process.exit(0);
