@@ -69,7 +69,7 @@ describe.skipIf(!availability.ok && !QEMU_REQUIRED)(
       expect(current.vm.hasExited).toBe(true);
       expect(await current.netns.exists()).toBe(false);
       const { stdout } = await runCommand("ip", ["-j", "link", "show"]);
-      expect(stdout).not.toContain(`"${current.tap}"`);
+      expect(stdout).not.toContain(`"${current.hostInterface}"`);
     });
   },
 );

@@ -17,17 +17,27 @@ export const QEMU_STOP_TIMEOUT_MS = 5_000;
 /** QEMU stderr kept for failure messages. */
 export const MAX_QEMU_STDERR_CHARS = 16 * 1024;
 
+/**
+ * The host side of the guest's NIC: a tap QEMU opens by name, or an already open file
+ * descriptor (a macvtap's /dev/tapN), handed to QEMU as its fd 3.
+ */
+export type GuestNetdev = { tap: string } | { fd: number };
+
 /** How to start the test guest. */
 export interface GuestVmOptions {
-  /** The namespace QEMU runs in (the tap must be there). */
+  /** The namespace QEMU runs in (the host device must be there). */
   netns: NetNamespace;
-  /** The tap device QEMU attaches to (`ifname=`). */
-  tap: string;
+  netdev: GuestNetdev;
   image: GuestImage;
   /** qdev id of the virtio-net-pci NIC; default `net0`. */
   nicId?: string;
   /** The NIC's MAC at power-on; QEMU's default otherwise. */
   mac?: string;
+}
+
+function netdevArg(netdev: GuestNetdev): string {
+  if ("fd" in netdev) return "tap,id=n0,fd=3"; // the fourth stdio entry of the spawn
+  return `tap,id=n0,ifname=${netdev.tap},script=no,downscript=no`;
 }
 
 /**
@@ -85,13 +95,15 @@ export class GuestVm {
       ...["-display", "none", "-no-reboot", "-S"],
       ...["-kernel", options.image.kernel, "-initrd", options.image.initrd],
       ...["-append", "console=ttyS0 quiet loglevel=3 panic=-1"],
-      ...["-netdev", `tap,id=n0,ifname=${options.tap},script=no,downscript=no`],
+      ...["-netdev", netdevArg(options.netdev)],
       ...["-device", nic.filter((part) => part !== "").join(",")],
       ...["-qmp", `unix:${qmpPath},server=on,wait=off`],
       ...["-qmp", `unix:${controlPath},server=on,wait=off`],
       ...["-serial", `unix:${serialPath},server=on,wait=off`],
     ];
-    const child = spawn("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
+    const stdio: Array<"ignore" | "pipe" | number> = ["ignore", "ignore", "pipe"];
+    if ("fd" in options.netdev) stdio.push(options.netdev.fd);
+    const child = spawn("ip", args, { stdio });
     const vm = new GuestVm(child, dir, qmpPath, controlPath, serialPath, nicId);
     try {
       await vm.start();
