@@ -105,7 +105,9 @@ describe("virteventd: configuration errors", () => {
 });
 
 describe.runIf(requireQemu())("virteventd with a launched QEMU", () => {
-  it("launches QEMU, re-attaches after a daemon restart, and reports SIGKILL as stopped crashed", async () => {
+  it("launches QEMU, re-attaches after a daemon restart, and reports SIGKILL as stopped crashed", {
+    timeout: 90_000,
+  }, async () => {
     const { file, dir } = writeConfig({
       stateDir: "state",
       apiSocket: { path: "run/api.sock" },

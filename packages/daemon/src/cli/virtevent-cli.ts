@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { ApiClient, type ApiNotification } from "../api/api-client.js";
 import { isDaemonError } from "../daemon-error.js";
@@ -158,7 +159,8 @@ export async function runVirteventCli(argv: string[], io: CliIo): Promise<number
               domain,
               alias,
               eject: opts.eject,
-              insert: opts.insert,
+              // The daemon opens the file itself: hand it an absolute path.
+              insert: opts.insert === undefined ? undefined : resolvePath(opts.insert),
               force: opts.force,
               timeoutMs: opts.timeout === undefined ? undefined : Math.round(opts.timeout * 1000),
             },

@@ -158,8 +158,8 @@ export function createApiMethods(ctx: ApiMethodContext): Map<string, ApiMethod> 
             timeoutMs: z.number().int().positive().max(600_000).optional(),
           })
           .strict()
-          .refine((p) => (p.insert !== undefined) !== (p.eject === true), {
-            message: "give exactly one of insert (a file) or eject: true",
+          .refine((p) => p.insert !== undefined || p.eject === true, {
+            message: "give insert (an absolute file path), eject: true, or both",
           }),
         async (p) => {
           findManaged(ctx, p.domain);

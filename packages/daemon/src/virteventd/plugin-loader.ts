@@ -9,8 +9,17 @@ function looksLikePlugin(v: unknown): v is AnyPlugin {
   );
 }
 
+/** The default export, else a `plugin` export, else the module's only plugin-shaped export. */
+function pickPlugin(mod: Record<string, unknown>): AnyPlugin | undefined {
+  if (looksLikePlugin(mod.default)) return mod.default;
+  if (looksLikePlugin(mod.plugin)) return mod.plugin;
+  const candidates = Object.values(mod).filter(looksLikePlugin);
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
 /**
- * Imports every configured plugin package (its default export, or a named `plugin` export)
+ * Imports every configured plugin package (its default export, a `plugin` export, or its only
+ * plugin-shaped export)
  * and returns the plugins with their raw options by plugin name. A package that cannot be
  * imported or exports no plugin is a configuration error naming the entry.
  */
@@ -39,7 +48,7 @@ export async function loadPlugins(
         : undefined;
     if (!plugin) {
       issues.push(
-        `config.plugins[${i}].package: "${entry.package}" exports no plugin (expected a default export made with definePlugin)`,
+        `config.plugins[${i}].package: "${entry.package}" exports no plugin (expected a default export made with definePlugin, or exactly one plugin export)`,
       );
       continue;
     }

@@ -72,6 +72,11 @@ export class Virteventd {
     return this.core;
   }
 
+  /** Clients connected to the API socket now. */
+  get apiClientCount(): number {
+    return this.api?.clientCount ?? 0;
+  }
+
   /** Domains by uuid. */
   get domains(): ReadonlyMap<string, ManagedDomain> {
     return this.managed;
@@ -144,7 +149,7 @@ export class Virteventd {
         const registry = createMetricsRegistry({
           daemon: core,
           qmpCounters: () => this.qmpCounters(),
-          apiClients: () => this.api?.clientCount ?? 0,
+          apiClients: () => this.apiClientCount,
         });
         this.metrics = await serveMetrics(registry, config.metrics.host, config.metrics.port);
       }
