@@ -34,7 +34,13 @@ export {
 } from "./media/change-media.js";
 export { MEDIA_NODE_PREFIX } from "./media/media-change-run.js";
 export type { TrayPluginOptions } from "./plugin.js";
-export { TRAY_PLUGIN_NAME, TrayPluginOptionsSchema, trayPlugin } from "./plugin.js";
+// The default export is what virteventd loads for `{ "package": "@virtevent/plugin-tray" }`.
+export {
+  TRAY_PLUGIN_NAME,
+  TrayPluginOptionsSchema,
+  trayPlugin,
+  trayPlugin as default,
+} from "./plugin.js";
 export type { BlockInfo, TrayInfo } from "./resync/query-block.js";
 export { BlockInfoSchema, parseTrays } from "./resync/query-block.js";
 export { TrayResync } from "./resync/tray-resync.js";
