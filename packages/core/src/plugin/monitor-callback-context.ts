@@ -42,19 +42,25 @@ export interface MonitorCallbackServices {
 
 /**
  * Builds the context of one monitor callback: exactly `domain`, `logger`, `submit`, `emit`
- * and `updateDevice`, frozen, with nothing that reaches a command channel.
+ * and `updateDevice`, frozen, with nothing that reaches a command channel. `makeLogger` is
+ * called at most once, when the callback first uses `logger`.
  * @internal
  */
 export function createMonitorCallbackContext(
   services: MonitorCallbackServices,
   domain: Domain,
-  logger: Logger,
+  makeLogger: () => Logger,
 ): MonitorCallbackContext {
   const uuid = domain.uuid;
   const view = createDomainView(domain);
+  let logger: Logger | undefined;
   return Object.freeze({
     domain: view,
-    logger,
+    // Built on first use: most callbacks never log, and an event storm calls them a lot.
+    get logger() {
+      logger ??= makeLogger();
+      return logger;
+    },
     submit(type, payload, options) {
       services.workers.submit(uuid, type, payload, options);
     },

@@ -109,15 +109,16 @@ export class PluginHostImpl implements PluginHost {
     const stats = this.counters.monitorCallbacks[entry.plugin] ?? { invoked: 0, errors: 0 };
     this.counters.monitorCallbacks[entry.plugin] = stats;
     stats.invoked++;
-    const ctxLogger = log.child({ event: entry.eventName, domain: domain.name, uuid: domain.uuid });
     const services = { domains: this.domains, workers: this.workers, events: this.events };
-    const ctx = createMonitorCallbackContext(services, domain, ctxLogger);
+    const ctx = createMonitorCallbackContext(services, domain, () =>
+      log.child({ event: entry.eventName, domain: domain.name, uuid: domain.uuid }),
+    );
     try {
       entry.onEvent(ctx, ctx.domain, data as never);
       return true;
     } catch (e) {
       stats.errors++;
-      ctxLogger[shouldLog(stats.errors) ? "error" : "debug"](
+      ctx.logger[shouldLog(stats.errors) ? "error" : "debug"](
         { err: e, errors: stats.errors },
         "monitor callback threw; the event is dropped for this plugin",
       );
