@@ -40,12 +40,7 @@ export async function loadPlugins(
       );
       continue;
     }
-    const m = mod as { default?: unknown; plugin?: unknown };
-    const plugin = looksLikePlugin(m.default)
-      ? m.default
-      : looksLikePlugin(m.plugin)
-        ? m.plugin
-        : undefined;
+    const plugin = pickPlugin(mod as Record<string, unknown>);
     if (!plugin) {
       issues.push(
         `config.plugins[${i}].package: "${entry.package}" exports no plugin (expected a default export made with definePlugin, or exactly one plugin export)`,
