@@ -1,3 +1,4 @@
+import { isMainThread } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestDaemon, deferred, settle } from "./daemon-kit.test.util.js";
 import { CLOSE_SIGNALS, RELOAD_SIGNAL } from "./signals.js";
@@ -22,7 +23,10 @@ describe("createDaemon({ handleSignals })", () => {
     });
     await daemon.start();
     expect(counts()).toEqual(Object.fromEntries(ALL.map((s) => [s, (before[s] ?? 0) + 1])));
-    process.kill(process.pid, "SIGHUP");
+    // A real signal reaches this process's listeners only when the test runs in its own process
+    // (vitest's default "forks" pool); in a worker thread it would hit the whole runner.
+    if (isMainThread) process.kill(process.pid, "SIGHUP");
+    else process.emit("SIGHUP", "SIGHUP");
     await reloaded.promise;
     expect(daemon.state).toBe("running");
     await daemon.close();
