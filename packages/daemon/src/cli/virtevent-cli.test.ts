@@ -56,6 +56,16 @@ async function fakeDaemon() {
         ),
       ],
       [
+        "domains.stop",
+        apiMethod(z.object({ domain: z.string() }), (p) => {
+          if (p.domain !== "vm1")
+            throw Object.assign(new Error(`no domain named or with uuid "${p.domain}"`), {
+              code: "X",
+            });
+          return { stopped: p.domain };
+        }),
+      ],
+      [
         "media.change",
         apiMethod(z.record(z.string(), z.unknown()), (p) => {
           mediaCalls.push(p);
@@ -140,6 +150,14 @@ describe("virtevent CLI", () => {
     expect(d.mediaCalls).toEqual([
       { domain: "vm1", alias: "cd0", insert: "/tmp/a.iso", force: true },
     ]);
+  });
+
+  it("stops a domain, and reports a failure with exit code 1", async () => {
+    const d = await fakeDaemon();
+    expect(await cli(["stop", "vm1"], d.path)).toMatchObject({ code: 0, out: ["vm1: stopped"] });
+    const bad = await cli(["stop", "vm9"], d.path);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toEqual(['virtevent: no domain named or with uuid "vm9"']);
   });
 
   it.each([

@@ -130,6 +130,22 @@ export async function runVirteventCli(argv: string[], io: CliIo): Promise<number
       },
     );
 
+  for (const [verb, method, help] of [
+    ["start", "domains.start", "start a domain the daemon launches (its QEMU)"],
+    ["stop", "domains.stop", "stop a domain the daemon launched (its QEMU exits)"],
+  ] as const) {
+    program
+      .command(verb)
+      .description(help)
+      .argument("<domain>", "domain name or uuid")
+      .action(async (domain: string) => {
+        await withClient(async (client) => {
+          await client.call(method, { domain }, 60_000);
+          io.stdout(`${domain}: ${verb === "start" ? "started" : "stopped"}`);
+        });
+      });
+  }
+
   program
     .command("change-media")
     .description("eject the medium of a drive, or insert a new one")
