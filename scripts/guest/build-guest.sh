@@ -39,6 +39,13 @@ stamp="$(cd "$here" && LC_ALL=C ls -1 | LC_ALL=C sort | while IFS= read -r f; do
   [ -f "$f" ] && sha256sum "$f"
 done | sha256sum | cut -d' ' -f1)"
 
+# One build at a time per cache: a second run waits, then finds the image up to date.
+mkdir -p "$(dirname "$out")"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$out.lock"
+  flock 9
+fi
+
 if [ "$force" -eq 0 ] && [ -f "$out/manifest" ] && [ -f "$out/vmlinux" ] &&
   [ -f "$out/initrd.cpio" ] && grep -qx "stamp=$stamp" "$out/manifest"; then
   log "up to date: $out"
@@ -52,7 +59,6 @@ done
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo_cmd=(sudo); fi
 
-mkdir -p "$(dirname "$out")"
 work="$(mktemp -d "$(dirname "$out")/guest-build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 chmod 0755 "$work" # apt's _apt user downloads into it
