@@ -8,7 +8,7 @@ import {
   type StateStore,
 } from "@virtevent/core";
 import { DomainMonitor } from "@virtevent/qmp";
-import { FakeQmpServer } from "@virtevent/qmp/testing";
+import { FakeQmpServer, type FakeReply } from "@virtevent/qmp/testing";
 import { TrayChange, type TrayChangeData, trayPlugin } from "../src/index.js";
 
 /** How long `waitFor` polls before failing the test, ms. */
@@ -96,18 +96,19 @@ export interface FakeDomain {
 
 /**
  * Defines `name`, starts a FakeQmpServer that expects `query-status` then the resync's
- * `query-block` (answered with `drives`), connects a DomainMonitor and waits for the resync.
+ * `query-block` (answered with `drives`, or `options.queryBlock`), connects a DomainMonitor and
+ * waits for the resync.
  */
 export async function attachFakeDomain(
   daemon: Daemon,
   name: string,
   drives: readonly FakeDrive[],
-  uuid?: string,
+  options: { uuid?: string; queryBlock?: FakeReply } = {},
 ): Promise<FakeDomain> {
   const server = await FakeQmpServer.start();
   server.expect("query-status", RUNNING);
-  server.expect("query-block", queryBlockReply(drives));
-  const vm = daemon.domains.define({ name, uuid });
+  server.expect("query-block", options.queryBlock ?? queryBlockReply(drives));
+  const vm = daemon.domains.define({ name, uuid: options.uuid });
   const link = new DomainMonitor({ daemon, uuid: vm.uuid, target: { path: server.path } });
   link.start();
   await waitSynced(daemon, link, vm.uuid);

@@ -11,6 +11,7 @@ import {
   queryBlockReply,
   RUNNING,
   startTrayDaemon,
+  trayMovedLine,
   waitFor,
   waitSynced,
 } from "./harness.js";
@@ -56,7 +57,7 @@ describe("tray resync on connect (row 20)", () => {
         { alias: "cd1", open: true },
         { alias: "cd2", open: true },
       ],
-      uuid,
+      { uuid },
     );
     expect(started.seen).toEqual([{ domain: "vm1", devAlias: "cd0", reason: "open" }]);
     expect(stateStore.entries(uuid)).toEqual({
@@ -65,6 +66,21 @@ describe("tray resync on connect (row 20)", () => {
       "tray:cd2": { open: true },
       "other-plugin": "kept",
     });
+    vm.server.verify();
+  });
+
+  it("keeps a move reported right after the query-block reply, in the same read", async () => {
+    const started = await startTrayDaemon();
+    daemon = started.daemon;
+    // The reply says closed; the event behind it (same chunk) says the tray opened since. The
+    // event's monitor callback runs before the resync resumes, so the worker must set it last.
+    const reply = JSON.stringify(queryBlockReply([{ alias: "cd0", open: false }])).slice(0, -1);
+    const queryBlock = { raw: `${reply},"id":%ID%}\r\n${trayMovedLine("cd0", true).trimEnd()}` };
+    vm = await attachFakeDomain(daemon, "vm1", [], { queryBlock });
+    await waitFor("the event", () => started.seen.length === 1);
+    expect(started.seen).toEqual([{ domain: "vm1", devAlias: "cd0", reason: "open" }]);
+    expect(daemon.domains.get("vm1")?.devices.get("cd0")).toEqual({ trayOpen: true });
+    expect(persisted(daemon.stateStore, vm.uuid, "cd0")).toEqual({ open: true });
     vm.server.verify();
   });
 

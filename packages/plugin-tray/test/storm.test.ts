@@ -76,6 +76,7 @@ describe("tray storm (row 11)", () => {
       { domain: "vm2", devAlias: "cd0", reason: "open" },
     ]);
     expect(persisted(d.stateStore, vm2.uuid, "cd0")).toEqual({ open: true });
+    // Without coalescing this storm would overflow the lane (and lose the final position).
     expect(LANE_QUEUE_LIMIT).toBeLessThan(STORM_EVENTS);
     vm1.server.verify();
     vm2.server.verify();
