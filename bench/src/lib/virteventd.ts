@@ -31,9 +31,14 @@ export function writeDaemonConfig(
   return { file, api };
 }
 
+/** The path of one of the daemon package's binaries. */
+export function binPath(bin: "virteventd" | "virtevent"): string {
+  return join(BIN, `${bin}.js`);
+}
+
 /** Spawns one of the daemon package's binaries (`virteventd`, `virtevent`) with node. */
 export function spawnBin(bin: "virteventd" | "virtevent", args: string[]): ChildProcess {
-  return spawn(process.execPath, [join(BIN, `${bin}.js`), ...args], {
+  return spawn(process.execPath, [binPath(bin), ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
 }
@@ -65,6 +70,12 @@ export function processCpuUs(pid: number): number {
 /** Resident set size of `pid` in bytes (VmRSS). */
 export function processRssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+}
+
+/** Peak resident set size of `pid` in bytes (VmHWM). */
+export function processPeakRssBytes(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : Number.NaN;
 }
 
