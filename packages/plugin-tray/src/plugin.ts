@@ -52,9 +52,11 @@ export const trayPlugin = definePlugin<
   workers: [{ event: TrayMoved, handler: TrayMovedWorker }],
   domainEvents: [TrayChange],
   setup(ctx) {
+    // The connect hook: resolved from the plugin's container (its constructor is injected),
+    // run in the domain's lane on every connect and reconnect.
     const resync = ctx.container.resolve(TrayResync);
-    ctx.onDomainConnected(async (worker) => {
-      await resync.run(worker);
+    ctx.onDomainConnected(async (lane) => {
+      await resync.run(lane);
     });
   },
 });
