@@ -1,5 +1,7 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { NodeEventLoop } from "@virtevent/core";
+import { connectQmp, type QmpEvent } from "@virtevent/qmp";
 import { requireQemu } from "@virtevent/qmp/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Proc, run, waitFor, writeConfig } from "./support/binaries.js";
@@ -104,66 +106,89 @@ describe("virteventd: configuration errors", () => {
   });
 });
 
-describe.runIf(requireQemu())("virteventd with a launched QEMU", () => {
-  it("launches QEMU, re-attaches after a daemon restart, and reports SIGKILL as stopped crashed", {
-    timeout: 90_000,
+describe.runIf(requireQemu())("virteventd with the tray plugin on a launched QEMU", () => {
+  it("delivers TRAY_CHANGE to virtevent events --json, resyncs a tray moved while it was down, and reports SIGKILL", {
+    timeout: 120_000,
   }, async () => {
     const { file, dir } = writeConfig({
       stateDir: "state",
       apiSocket: { path: "run/api.sock" },
       logLevel: "warn",
+      plugins: [{ package: "@virtevent/plugin-tray" }],
       domains: [
-        { name: "e2e", launch: { args: QEMU_ARGS }, devices: { disks: [{ alias: "cd0" }] } },
+        { name: "tray", launch: { args: QEMU_ARGS }, devices: { disks: [{ alias: "cd0" }] } },
       ],
     });
     const socket = join(dir, "run/api.sock");
     const stateDir = join(dir, "state");
-    const first = start("virteventd", ["--config", file]);
     let listed: Listed[] = [];
     const paused = async () => {
       listed = await domains(socket);
       return listed[0]?.state === "paused";
     };
-    await waitFor(paused, "the launched domain to be paused (-S)", 20_000, () =>
-      first.stderr.join("\n"),
-    );
+    const follow = async (args: string[]) => {
+      const p = start("virtevent", ["--socket", socket, "events", "--json", ...args]);
+      await waitFor(
+        () => p.stderr.includes("virtevent: listening for events"),
+        "the events client to register",
+      );
+      return p;
+    };
+    const parse = (p: Proc) =>
+      p.stdout.map((l) => JSON.parse(l) as { event: string; data: Record<string, unknown> });
+
+    // 1. TRAY_CHANGE through the API socket while the daemon runs.
+    const first = start("virteventd", ["--config", file]);
+    await waitFor(paused, "the launched domain", 20_000, () => first.stderr.join("\n"));
     const uuid = listed[0].uuid;
     const pid = launchPid(stateDir, uuid);
     qemuPids.push(pid);
-
-    // Restart the daemon: QEMU keeps running and is re-attached, not relaunched.
-    first.child.kill("SIGTERM");
-    expect(await first.exited).toBe(0);
-    process.kill(pid, 0);
-    const second = start("virteventd", ["--config", file]);
-    await waitFor(paused, "re-attach after restart", 20_000, () => second.stderr.join("\n"));
-    expect(launchPid(stateDir, uuid)).toBe(pid);
-
-    const events = start("virtevent", [
+    const live = await follow(["--event", "tray-change", "--count", "2", "--timeout", "30"]);
+    const image = join(dir, "disc.iso");
+    writeFileSync(image, Buffer.alloc(1024 * 1024));
+    const changed = await cli([
       "--socket",
       socket,
-      "events",
-      "--json",
-      "--event",
-      "lifecycle",
-      "--count",
-      "1",
-      "--timeout",
-      "20",
+      "change-media",
+      "tray",
+      "cd0",
+      "--insert",
+      image,
     ]);
-    await new Promise((r) => setTimeout(r, 300));
+    expect(changed.code).toBe(0);
+    expect(await live.exited).toBe(0);
+    expect(parse(live).map((e) => e.data)).toEqual([
+      { devAlias: "cd0", reason: "open" },
+      { devAlias: "cd0", reason: "close" },
+    ]);
+
+    // 2. Stop the daemon; move the tray while nobody watches, holding QEMU's only QMP connection.
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    const loop = new NodeEventLoop();
+    const seen: QmpEvent[] = [];
+    const raw = await connectQmp(
+      { path: join(stateDir, "run", "tray.qmp") },
+      { loop, onEvent: (e) => seen.push(e) },
+    );
+    await raw.execute("blockdev-open-tray", { id: "cd0" });
+    await waitFor(() => seen.some((e) => e.name === "DEVICE_TRAY_MOVED"), "the tray to open");
+
+    // 3. Restart; subscribe before the daemon can reach QEMU, then let it in: exactly one event.
+    const second = start("virteventd", ["--config", file]);
+    await waitFor(async () => (await domains(socket)).length === 1, "the restarted daemon's API");
+    const resync = await follow(["--event", "tray-change", "--timeout", "8"]);
+    raw.close();
+    await loop.close();
+    expect(await resync.exited).toBe(0);
+    expect(parse(resync).map((e) => e.data)).toEqual([{ devAlias: "cd0", reason: "open" }]);
+    expect(launchPid(stateDir, uuid)).toBe(pid);
+
+    // 4. SIGKILL QEMU: lifecycle stopped { crashed }.
+    const lifecycle = await follow(["--event", "lifecycle", "--count", "1", "--timeout", "20"]);
     process.kill(pid, "SIGKILL");
-    expect(await events.exited).toBe(0);
-    const ev = JSON.parse(events.stdout[0]) as {
-      event: string;
-      domain: { name: string };
-      data: { event: string; reason: string };
-    };
-    expect(ev).toMatchObject({
-      event: "lifecycle",
-      domain: { name: "e2e" },
-      data: { event: "stopped", reason: "crashed" },
-    });
+    expect(await lifecycle.exited).toBe(0);
+    expect(parse(lifecycle)[0].data).toMatchObject({ event: "stopped", reason: "crashed" });
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   });

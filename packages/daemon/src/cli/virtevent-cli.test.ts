@@ -123,6 +123,7 @@ describe("virtevent CLI", () => {
     const h = await human;
     const j = await json;
     expect(h.code).toBe(0);
+    expect(h.err).toEqual(["virtevent: listening for events"]);
     expect(h.out).toEqual([
       "2026-11-21T08:00:00.000Z event 'tray-change' for domain 'vm1': devAlias=cd0 reason=open",
       "2026-11-21T08:00:00.000Z event 'tray-change' for domain 'vm1': devAlias=cd0 reason=close",

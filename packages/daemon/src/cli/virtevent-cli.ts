@@ -122,9 +122,11 @@ export async function runVirteventCli(argv: string[], io: CliIo): Promise<number
               seen++;
               if (opts.count !== undefined && seen >= opts.count) finish();
             });
-            client
-              .call("events.register", { event: opts.event, domain: opts.domain })
-              .catch(finish);
+            client.call("events.register", { event: opts.event, domain: opts.domain }).then(
+              // On stderr, so that scripts know nothing after this point can be missed.
+              () => io.stderr("virtevent: listening for events"),
+              finish,
+            );
           });
         });
       },
