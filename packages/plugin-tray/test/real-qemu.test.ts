@@ -7,8 +7,14 @@ import { createSilentLogger, type Daemon, FileStateStore, NodeEventLoop } from "
 import { connectQmp, DomainMonitor } from "@virtevent/qmp";
 import { type QemuProcess, requireQemu, startQemu } from "@virtevent/qmp/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { changeMedia, MEDIA_NODE_PREFIX, parseTrays } from "../src/index.js";
-import { type SeenTrayChange, startTrayDaemon, waitFor, waitSynced } from "./harness.js";
+import {
+  changeMedia,
+  isTrayError,
+  MEDIA_NODE_PREFIX,
+  type MediaChangeError,
+  parseTrays,
+} from "../src/index.js";
+import { laneIdle, type SeenTrayChange, startTrayDaemon, waitFor, waitSynced } from "./harness.js";
 
 /** A small raw image: any file is a valid raw medium; 64 KiB is 32 CD sectors. */
 const IMAGE_BYTES = 64 * 1024;
@@ -86,6 +92,15 @@ describe.skipIf(!requireQemu())("tray plugin on real QEMU", () => {
     expect(daemon.domains.get("vm1")?.devices.get("cd0")).toEqual({ trayOpen: false });
   });
 
+  /** The block nodes changeMedia added that QEMU still holds. */
+  async function mediaNodes(daemon: Daemon, uuid: string): Promise<string[]> {
+    const nodes = (await daemon.domains
+      .ref(uuid)
+      .channel()
+      .execute("query-named-block-nodes")) as Array<{ "node-name": string }>;
+    return nodes.map((n) => n["node-name"]).filter((n) => n.startsWith(MEDIA_NODE_PREFIX));
+  }
+
   it("inserts an image with changeMedia, then ejects it", async () => {
     const { daemon, seen, uuid } = await attach();
     const image = join(dir, "disk.iso");
@@ -103,13 +118,43 @@ describe.skipIf(!requireQemu())("tray plugin on real QEMU", () => {
     expect(ejected).toMatchObject({ previous: image, medium: undefined });
     expect(await cd0(daemon, uuid)).toMatchObject({ open: false, file: undefined });
     // The node changeMedia added for the image was deleted with it.
-    const nodes = (await daemon.domains
-      .ref(uuid)
-      .channel()
-      .execute("query-named-block-nodes")) as Array<{ "node-name": string }>;
-    expect(nodes.filter((n) => n["node-name"].startsWith(MEDIA_NODE_PREFIX))).toEqual([]);
+    expect(await mediaNodes(daemon, uuid)).toEqual([]);
     await waitFor("the second open and close", () => seen.length === 4);
     expect(seen.map((e) => e.reason)).toEqual(["open", "close", "open", "close"]);
+  });
+
+  it("replaces one image with another, forced, leaving only the new node", async () => {
+    const { daemon, uuid } = await attach();
+    const first = join(dir, "first.iso");
+    const second = join(dir, "second.iso");
+    writeFileSync(first, Buffer.alloc(IMAGE_BYTES, 0x31));
+    writeFileSync(second, Buffer.alloc(IMAGE_BYTES, 0x32));
+
+    await changeMedia(daemon, "vm1", "cd0", { insert: first, timeoutMs: 10_000 });
+    const [firstNode] = await mediaNodes(daemon, uuid);
+    const replaced = await changeMedia(daemon, "vm1", "cd0", {
+      insert: second,
+      force: true,
+      timeoutMs: 10_000,
+    });
+    expect(replaced).toMatchObject({ previous: first, medium: second, forced: true });
+    const now = await cd0(daemon, uuid);
+    expect(now).toMatchObject({ open: false, file: second });
+    expect(await mediaNodes(daemon, uuid)).toEqual([now?.nodeName]);
+    expect(now?.nodeName).not.toBe(firstNode);
+  });
+
+  it("fails on a missing image without moving the tray", async () => {
+    const { daemon, seen, uuid } = await attach();
+    const error = await changeMedia(daemon, "vm1", "cd0", {
+      insert: join(dir, "missing.iso"),
+      timeoutMs: 10_000,
+    }).catch((e: unknown) => e);
+    expect(isTrayError(error, "TRAY_ERR_MEDIA_CHANGE")).toBe(true);
+    expect((error as MediaChangeError).outcome).toEqual({ tray: "unmoved", medium: "unchanged" });
+    expect(await cd0(daemon, uuid)).toMatchObject({ open: false, file: undefined });
+    await waitFor("the lane to settle", () => laneIdle(daemon, uuid));
+    expect(seen).toEqual([]);
   });
 
   it("announces, exactly once, a tray that moved while no daemon was attached (row 20)", async () => {
