@@ -149,3 +149,24 @@ describe("virteventd API methods", () => {
     expect(d.daemon.events.stats.delivered - deliveredBefore).toBe(1);
   });
 });
+
+describe("virteventd start failures", () => {
+  it("binds the API socket before launching anything: a bad socket directory launches no QEMU", async () => {
+    const { dir, file } = writeConfig({});
+    const { mkdirSync, existsSync } = await import("node:fs");
+    mkdirSync(join(dir, "shared"), { mode: 0o755 });
+    const config = parseConfig(
+      {
+        stateDir: "state",
+        apiSocket: { path: "shared/api.sock" },
+        logLevel: "silent",
+        domains: [{ name: "never", launch: { binary: "/nonexistent/qemu", args: [] } }],
+      },
+      file,
+      dir,
+    );
+    const d = new Virteventd(config, { logger: pino({ level: "silent" }) });
+    await expect(d.start()).rejects.toThrow(/has mode 0755/);
+    expect(existsSync(join(dir, "state", "run"))).toBe(false);
+  });
+});

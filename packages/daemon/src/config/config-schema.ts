@@ -66,7 +66,8 @@ export const DomainConfig = z
 export const PluginConfig = z
   .object({
     package: z.string().min(1),
-    options: z.record(z.string(), z.unknown()).default({}),
+    /** Passed to the plugin's options schema; omit for a plugin that takes none. */
+    options: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 

@@ -48,7 +48,7 @@ export async function loadPlugins(
       continue;
     }
     plugins.push(plugin);
-    pluginOptions[plugin.name] = entry.options;
+    if (entry.options !== undefined) pluginOptions[plugin.name] = entry.options;
   }
   if (issues.length > 0) throw new ConfigError("plugins", issues);
   return { plugins, pluginOptions };

@@ -121,7 +121,6 @@ export class Virteventd {
       ...plugins.flatMap((p) => (p.domainEvents ?? []).map((t) => [t.id, t] as const)),
     ]);
     try {
-      for (const d of config.domains) await this.addDomain(d);
       this.api = new ApiServer({
         path: config.apiSocket.path,
         access: {
@@ -157,6 +156,8 @@ export class Virteventd {
       await this.close();
       throw e;
     }
+    // Domains last: a socket that cannot be bound must leave no launched QEMU behind.
+    for (const d of config.domains) await this.addDomain(d);
     this.logger.info(
       {
         socket: config.apiSocket.path,
