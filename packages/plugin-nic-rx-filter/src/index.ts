@@ -46,8 +46,7 @@ export {
 } from "./plugin/plugin.js";
 export type { ApplySyncOptions, MacChange, SyncResult } from "./sync/apply-sync.js";
 export { applySync } from "./sync/apply-sync.js";
-export type { NicConfig } from "./sync/nic-config.js";
-export type { RejectedGuestData, SyncPlan } from "./sync/plan-sync.js";
+export type { NicConfig, RejectedGuestData, SyncPlan } from "./sync/plan-sync.js";
 export { MAX_MULTICAST_ENTRIES, planSync } from "./sync/plan-sync.js";
 export type { RxFilterInfo } from "./sync/rx-filter-info.js";
 export {

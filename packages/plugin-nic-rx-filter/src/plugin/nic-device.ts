@@ -2,7 +2,7 @@ import type { DeviceState } from "@virtevent/core";
 import { z } from "zod";
 import { isValidInterfaceName } from "../host/names.js";
 import { parseMac } from "../mac/mac-address.js";
-import type { NicConfig } from "../sync/nic-config.js";
+import type { NicConfig } from "../sync/plan-sync.js";
 
 /**
  * The fields of a domain's device record (alias → record, in core's domain registry) that make

@@ -1,9 +1,9 @@
-import type { JsonValue, StateStore, WorkerContext } from "@virtevent/core";
+import type { JsonValue, ProcessEventHandler, StateStore, WorkerContext } from "@virtevent/core";
 import { isNicRxError } from "../errors/nic-rx-error.js";
 import type { HostNetwork } from "../host/host-network.js";
 import { parseMac } from "../mac/mac-address.js";
 import { applySync } from "../sync/apply-sync.js";
-import type { NicConfig } from "../sync/nic-config.js";
+import type { NicConfig } from "../sync/plan-sync.js";
 import { findRxFilterInfo } from "../sync/rx-filter-info.js";
 import { nicConfigOf, nicConfigsOf } from "./nic-device.js";
 import { NicMacChange } from "./nic-events.js";
@@ -103,5 +103,18 @@ export class NicSyncer {
     if (typeof stored !== "object" || stored === null || Array.isArray(stored)) return undefined;
     if (stored.incarnation !== incarnation) return undefined;
     return parseMac(stored.mac);
+  }
+}
+
+/**
+ * The worker handler of `NicRxFilterChanged`. Registered in the plugin's container with a
+ * factory (no decorators needed): the pool resolves one per event.
+ * @internal
+ */
+export class NicRxFilterWorker implements ProcessEventHandler<{ alias: string }> {
+  constructor(private readonly syncer: NicSyncer) {}
+
+  handle(payload: { alias: string }, ctx: WorkerContext): Promise<void> {
+    return this.syncer.syncNic(ctx, payload.alias);
   }
 }

@@ -121,6 +121,15 @@ describe("nic-rx-filter plugin", () => {
     expect(counters.snapshot()).toMatchObject({ syncs: 1, operationsApplied: 2 });
   });
 
+  it("resyncs again on reconnect", async () => {
+    const { qemu, host, connect } = await setup({ net0: TRUSTED });
+    await connect();
+    qemu.guest.set("net0", rxFilter("net0", { multicast: "all" }));
+    await connect(true);
+    expect(qemu.commands.map((c) => c.command)).toEqual(["query-rx-filter", "query-rx-filter"]);
+    expect(host.device("tap0").allmulticast).toBe(true);
+  });
+
   it("syncs a trusted NIC on NIC_RX_FILTER_CHANGED and emits NIC_MAC_CHANGE", async () => {
     const { qemu, host, macChanges, pump, connect } = await setup({ net0: TRUSTED });
     await connect();

@@ -5,8 +5,7 @@ import { Iproute2HostNetwork } from "../host/iproute2-host-network.js";
 import { aliasOfEvent } from "./nic-device.js";
 import { NicMacChange, NicRxFilterChanged } from "./nic-events.js";
 import { NicRxFilterCounters, NicRxFilterStats } from "./nic-rx-filter-stats.js";
-import { NicRxFilterWorker } from "./nic-rx-filter-worker.js";
-import { NicSyncer } from "./nic-syncer.js";
+import { NicRxFilterWorker, NicSyncer } from "./nic-syncer.js";
 
 /** Options of the plugin (`pluginOptions["nic-rx-filter"]`). */
 export const NicRxFilterOptionsSchema = z

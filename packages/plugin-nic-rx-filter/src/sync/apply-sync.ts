@@ -2,7 +2,7 @@ import type { Logger } from "@virtevent/core";
 import type { NicRxError } from "../errors/nic-rx-error.js";
 import { describeOperation, type HostNetwork, type HostOperation } from "../host/host-network.js";
 import { type MacAddress, parseMac } from "../mac/mac-address.js";
-import type { NicConfig } from "./nic-config.js";
+import type { NicConfig } from "./plan-sync.js";
 import { planSync, type RejectedGuestData } from "./plan-sync.js";
 import type { RxFilterInfo } from "./rx-filter-info.js";
 

@@ -1,7 +1,7 @@
 // Builders shared by the sync tests.
 import type { HostDeviceState } from "../host/host-network.js";
 import { toMac } from "../mac/mac-address.js";
-import type { NicConfig } from "./nic-config.js";
+import type { NicConfig } from "./plan-sync.js";
 import type { RxFilterInfo } from "./rx-filter-info.js";
 
 /** A trusted NIC on tap0. */
