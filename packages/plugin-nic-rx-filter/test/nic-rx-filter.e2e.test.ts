@@ -4,11 +4,12 @@
 // with `ip -j` after each step. Then the NIC is made untrusted and the same steps leave the host
 // device alone. One booted guest serves every step of a device kind.
 import { createDaemon, type Daemon, type DomainEventType } from "@virtevent/core";
+import type { DomainMonitor } from "@virtevent/qmp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NicMacChange } from "../src/plugin/nic-events.js";
 import { NicRxFilterCounters, NicRxFilterStats } from "../src/plugin/nic-rx-filter-stats.js";
 import { nicRxFilterPlugin } from "../src/plugin/plugin.js";
-import { type AttachedMonitor, attachDomainMonitor } from "./support/daemon-monitor.js";
+import { connectDomainMonitor } from "./support/daemon-monitor.js";
 import { pollUntil } from "./support/exec.js";
 import { type GuestRig, type RigDeviceKind, startGuestRig } from "./support/guest-rig.js";
 import {
@@ -43,7 +44,7 @@ function endToEnd(device: RigDeviceKind): void {
     () => {
       let rig: GuestRig | undefined;
       let daemon: Daemon | undefined;
-      let attached: AttachedMonitor | undefined;
+      let attached: DomainMonitor | undefined;
       let uuid = "";
       const counters = new NicRxFilterCounters();
       const macChanges: unknown[] = [];
@@ -137,11 +138,7 @@ function endToEnd(device: RigDeviceKind): void {
 
       afterAll(async () => {
         const errors: unknown[] = [];
-        for (const step of [
-          () => attached?.detach(),
-          () => daemon?.close(),
-          () => rig?.dispose(),
-        ]) {
+        for (const step of [() => attached?.close(), () => daemon?.close(), () => rig?.dispose()]) {
           try {
             await step();
           } catch (e) {
@@ -155,7 +152,7 @@ function endToEnd(device: RigDeviceKind): void {
         await guest("ip link set eth0 up");
         await guest(`ip maddr add ${GROUP} dev eth0`);
         expect((await host()).address).not.toBe(M0); // the tap starts with its own random MAC
-        attached = await attachDomainMonitor(running(), uuid, booted().vm.qmpPath);
+        attached = await connectDomainMonitor(running(), uuid, booted().vm.qmpPath);
         const h = await hostBecomes(
           "the connect resync",
           (v) => v.address === M0 && v.statics.includes(GROUP),
@@ -197,14 +194,12 @@ function endToEnd(device: RigDeviceKind): void {
         expect(counters.snapshot()).toMatchObject({ operationsFailed: 0, syncsFailed: 0 });
       });
 
-      it("resyncs on reconnect what changed while the monitor was away", async () => {
-        attached?.detach();
+      it("resyncs when the monitor connects again after an absence", async () => {
+        attached?.close();
         attached = undefined;
         await guest("ip link set eth0 promisc on");
         expect((await host()).promisc).toBe(false);
-        attached = await attachDomainMonitor(running(), uuid, booted().vm.qmpPath, {
-          reconnect: true,
-        });
+        attached = await connectDomainMonitor(running(), uuid, booted().vm.qmpPath);
         await hostBecomes("the reconnect resync", (v) => v.promisc);
         // The resync's query re-armed the event: later changes flow again.
         await guest("ip link set eth0 promisc off");

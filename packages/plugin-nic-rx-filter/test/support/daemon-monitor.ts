@@ -1,52 +1,39 @@
 import type { Daemon } from "@virtevent/core";
-import { connectQmp, defineQmpEvent, type QmpEventTable, type QmpMonitor } from "@virtevent/qmp";
+import { DomainMonitor } from "@virtevent/qmp";
 
-/** A QMP monitor attached to a daemon for one domain. */
-export interface AttachedMonitor {
-  monitor: QmpMonitor;
-  /** Closes the monitor and tells the daemon the domain lost it (the VM keeps running). */
-  detach(): void;
-}
+/** Longest a domain monitor may take to connect to a running QEMU. */
+export const MONITOR_CONNECT_TIMEOUT_MS = 15_000;
 
 /**
- * Connects a QMP monitor to `qmpPath` and plugs it into the daemon as its bridge expects: the
- * event table built from the plugins' monitor events (the monitor validates `data` with each
- * schema), events dispatched to the domain, the monitor attached as the domain's command channel
- * (which runs the plugins' connect hooks). A test stand-in for the qmp package's own domain
- * bridge.
+ * Starts the qmp package's DomainMonitor for a domain (the bridge a daemon uses: plugin event
+ * table, command channel, connect hooks) and resolves once it is connected. Close it with
+ * `close()`: QEMU keeps running and its QMP socket accepts the next monitor.
  */
-export async function attachDomainMonitor(
+export async function connectDomainMonitor(
   daemon: Daemon,
-  domainUuid: string,
+  uuid: string,
   qmpPath: string,
-  options: { reconnect?: boolean } = {},
-): Promise<AttachedMonitor> {
-  const events: QmpEventTable = new Map();
-  for (const entry of daemon.bridge.monitorEvents()) {
-    events.set(
-      entry.eventName,
-      defineQmpEvent(entry.schema, (data) => {
-        daemon.bridge.dispatchMonitorEvent(entry, domainUuid, data);
-      }),
-    );
-  }
-  const monitor = await connectQmp({ path: qmpPath }, { loop: daemon.loop, events });
-  try {
-    await daemon.bridge.domainConnected(domainUuid, monitor, {
-      reconnect: options.reconnect ?? false,
+): Promise<DomainMonitor> {
+  const monitor = new DomainMonitor({ daemon, uuid, target: { path: qmpPath } });
+  const connected = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`the domain monitor did not connect to ${qmpPath}`));
+    }, MONITOR_CONNECT_TIMEOUT_MS);
+    const stop = monitor.onDidChangeStatus((status) => {
+      if (status !== "connected" && status !== "gone") return;
+      clearTimeout(timer);
+      stop();
+      if (status === "connected") resolve();
+      else reject(new Error(`QEMU is gone: no QMP at ${qmpPath}`));
     });
+  });
+  monitor.start();
+  try {
+    await connected;
   } catch (e) {
     monitor.close();
     throw e;
   }
-  let detached = false;
-  return {
-    monitor,
-    detach() {
-      if (detached) return;
-      detached = true;
-      monitor.close();
-      daemon.bridge.domainDisconnected(domainUuid, { channel: monitor });
-    },
-  };
+  return monitor;
 }
