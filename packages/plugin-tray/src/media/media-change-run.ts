@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { CommandChannel, DomainRef } from "@virtevent/core";
+import type { CommandChannel, DomainRef, Logger } from "@virtevent/core";
 import { isQmpError } from "@virtevent/qmp";
 import {
   type DriveOutcome,
@@ -9,6 +9,7 @@ import {
   TrayLockedError,
   type TrayPosition,
 } from "../errors/tray-errors.js";
+import { TRAY_PLUGIN_NAME } from "../plugin.js";
 import { parseTrays, type TrayInfo } from "../resync/query-block.js";
 import type { ChangeMediaDaemon, ChangeMediaResult, ResolvedMediaOptions } from "./change-media.js";
 import { TrayWatch } from "./tray-watch.js";
@@ -28,6 +29,7 @@ function qemuAnswered(e: unknown): boolean {
 /** One run of `changeMedia`: its steps and their rollbacks. @internal */
 export class MediaChangeRun {
   private readonly id: string;
+  private readonly log: Logger;
 
   constructor(
     private readonly daemon: ChangeMediaDaemon,
@@ -37,6 +39,12 @@ export class MediaChangeRun {
     private readonly options: ResolvedMediaOptions,
   ) {
     this.id = ref.name;
+    this.log = daemon.logger.child({
+      plugin: TRAY_PLUGIN_NAME,
+      domain: ref.name,
+      uuid: ref.uuid,
+      alias,
+    });
   }
 
   async execute(): Promise<ChangeMediaResult> {
@@ -56,10 +64,7 @@ export class MediaChangeRun {
       medium:
         node !== undefined ? "replaced" : before.nodeName !== undefined ? "removed" : "unchanged",
     }));
-    this.daemon.logger.info(
-      { domain: this.id, alias: this.alias, medium: this.options.insert },
-      "medium changed",
-    );
+    this.log.info({ previous: before.file, medium: this.options.insert }, "medium changed");
     return {
       domain: this.ref.uuid,
       alias: this.alias,
@@ -127,6 +132,10 @@ export class MediaChangeRun {
       medium: "unchanged",
     }));
     if (parseTrays(now).find((t) => t.alias === this.alias)?.open === true) return;
+    this.log.warn(
+      { timeoutMs: this.options.timeoutMs },
+      "the guest kept the tray locked: cancelled",
+    );
     throw new TrayLockedError(this.id, this.alias, this.options.timeoutMs);
   }
 
@@ -184,7 +193,7 @@ export class MediaChangeRun {
     try {
       await this.command("blockdev-del", { "node-name": node });
     } catch (err) {
-      this.daemon.logger.warn({ err, domain: this.id, node }, "cannot delete a media node");
+      this.log.warn({ err, node }, "cannot delete a media node");
     }
   }
 
