@@ -35,19 +35,19 @@ describe.skipIf(!availability.ok && !QEMU_REQUIRED)(
     });
 
     it("runs commands in the guest and reports their exit status", async () => {
-      const console = booted().vm.console;
-      expect(await console.run("true")).toEqual({ status: 0, output: "" });
-      expect((await console.run("exit 3")).status).toBe(3);
-      expect(await console.check("echo hello; echo world")).toBe("hello\nworld\n");
+      const serial = booted().vm.console;
+      expect(await serial.run("true")).toEqual({ status: 0, output: "" });
+      expect((await serial.run("exit 3")).status).toBe(3);
+      expect(await serial.check("echo hello; echo world")).toBe("hello\nworld\n");
     });
 
     it("has the real iproute2: link up, maddr add and allmulticast work on eth0", async () => {
-      const console = booted().vm.console;
-      await console.check("ip link set eth0 up");
-      await console.check("ip maddr add 01:00:5e:01:02:03 dev eth0");
-      await console.check("ip link set eth0 allmulticast on");
-      expect(await console.check("ip maddr show dev eth0")).toContain("01:00:5e:01:02:03");
-      expect(await console.check("ip link show eth0")).toMatch(/52:54:00:aa:bb:01/);
+      const serial = booted().vm.console;
+      await serial.check("ip link set eth0 up");
+      await serial.check("ip maddr add 01:00:5e:01:02:03 dev eth0");
+      await serial.check("ip link set eth0 allmulticast on");
+      expect(await serial.check("ip maddr show dev eth0")).toContain("01:00:5e:01:02:03");
+      expect(await serial.check("ip link show eth0")).toMatch(/52:54:00:aa:bb:01/);
     });
 
     it("shows the guest's rx filter over QMP (query-rx-filter on net0)", async () => {

@@ -22,7 +22,7 @@ export interface GuestCommandResult {
  * boot messages and stray output never confuse one command's result with another's.
  *
  * @example
- * const { status } = await console.run("ip link set eth0 up");
+ * const { status } = await guestConsole.run("ip link set eth0 up");
  */
 export class GuestConsole {
   private transcriptText = "";
