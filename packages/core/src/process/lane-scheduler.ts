@@ -1,6 +1,6 @@
 import type { Logger } from "../common/logger.js";
 import type { DomainRef } from "../domain/domain.js";
-import type { EventLoopImpl, TimerId } from "../loop/event-loop-impl.js";
+import type { EventLoopImpl } from "../loop/event-loop-impl.js";
 import { Job, type JobSpec, Lane } from "./lane.js";
 import { addOneShotTimeout } from "./one-shot-timer.js";
 import { createWorkerContext } from "./worker-context.js";
