@@ -12,28 +12,63 @@ let counts: Int32Array = new Int32Array(0);
 let total = 0;
 let expected = Number.POSITIVE_INFINITY;
 let t0 = 0n;
-let fairnessAtHalf = Number.NaN;
+/** When each domain's latest event arrived, in ns after the burst's first event. */
+let lastAt: Float64Array = new Float64Array(0);
 let embedded: EmbeddedDaemon | undefined;
 let raws: RawQmp[] = [];
+let lastProgress = 0;
+let stall: NodeJS.Timeout | undefined;
+/** A burst that stops making progress for this long is reported as it stands (events lost). */
+const STALL_MS = 5_000;
+
+/**
+ * Per-domain fairness of a burst: the slowest domain's share of the events delivered (its count
+ * over the mean; 1 = even) and how late the last domain finished compared with the median one.
+ */
+function fairness(): { minShare: number; lastOverMedianDone: number } {
+  let min = Number.POSITIVE_INFINITY;
+  for (const c of counts) min = Math.min(min, c);
+  const done = [...lastAt].sort((a, b) => a - b);
+  return {
+    minShare: min / (total / counts.length),
+    lastOverMedianDone: done[done.length - 1] / done[done.length >> 1],
+  };
+}
+
+function finish(complete: boolean): void {
+  if (stall) clearInterval(stall);
+  stall = undefined;
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const w = embedded?.daemon.workers.stats();
+  const e = embedded?.daemon.events.stats;
+  reply({
+    type: "burst-done",
+    complete,
+    received: total,
+    seconds,
+    eventsPerSecond: total / seconds,
+    ...fairness(),
+    drops: { laneOverflow: w?.overflowDrops ?? 0, eventQueueOverflow: e?.droppedOverflow ?? 0 },
+  });
+}
 
 function count(domain: number): void {
-  if (total === 0) t0 = process.hrtime.bigint();
+  if (total === 0) {
+    t0 = process.hrtime.bigint();
+    stall = setInterval(() => {
+      if (Date.now() - lastProgress > STALL_MS) finish(false);
+    }, 1_000);
+  }
+  lastProgress = Date.now();
   counts[domain]++;
+  lastAt[domain] = Number(process.hrtime.bigint() - t0);
   total++;
-  if (total === Math.floor(expected / 2)) {
-    // The slowest domain's share of a fair share, when half the burst has been handled.
-    let min = Number.POSITIVE_INFINITY;
-    for (const c of counts) min = Math.min(min, c);
-    fairnessAtHalf = min / (total / counts.length);
-  }
-  if (total === expected) {
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    reply({ type: "burst-done", seconds, eventsPerSecond: total / seconds, fairnessAtHalf });
-  }
+  if (total === expected) finish(true);
 }
 
 async function attach(paths: string[]): Promise<void> {
   counts = new Int32Array(paths.length);
+  lastAt = new Float64Array(paths.length);
   if (variant === "raw") {
     raws = await Promise.all(
       paths.map((p, i) =>
@@ -65,7 +100,7 @@ onMessages(
     } else if (m.type === "expect") {
       counts.fill(0);
       total = 0;
-      fairnessAtHalf = Number.NaN;
+      lastAt.fill(0);
       expected = m.total as number;
       reply({ type: "expecting" });
     }
