@@ -170,3 +170,39 @@ describe("virteventd start failures", () => {
     expect(existsSync(join(dir, "state", "run"))).toBe(false);
   });
 });
+
+describe("virteventd reload with the nic-rx-filter plugin", () => {
+  it("resyncs a NIC whose trust a reload turned on (row 20)", async () => {
+    const a = await fake();
+    const base = {
+      stateDir: "state",
+      apiSocket: { path: "run/api.sock" },
+      logLevel: "error",
+      plugins: [{ package: "@virtevent/plugin-nic-rx-filter" }],
+    };
+    // Untrusted: the connect-time resync must not query the guest's filter for this NIC.
+    const { d, file } = await startDaemon({
+      ...base,
+      domains: [{ name: "vm1", qmp: a.path, devices: { nics: [nic(false)] } }],
+    });
+    await waitFor(() => d.daemon.domains.get("vm1")?.state === "running", "vm1 running");
+    await waitFor(
+      () => d.daemon.workers.stats().running === 0 && d.daemon.workers.stats().queued === 0,
+      "connect hooks done",
+    );
+    expect(a.commands.map((c) => c.command)).not.toContain("query-rx-filter");
+
+    // Trusted by reload: the daemon resyncs the NIC, which starts with query-rx-filter.
+    const queried = a.waitForCommand("query-rx-filter");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...base,
+        domains: [{ name: "vm1", qmp: a.path, devices: { nics: [nic(true)] } }],
+      }),
+    );
+    await d.reload();
+    const cmd = await queried;
+    expect(cmd.args).toEqual({ name: "net0" });
+  });
+});

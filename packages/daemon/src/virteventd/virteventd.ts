@@ -11,6 +11,7 @@ import {
   isCoreError,
   LifecycleEvent,
   type Logger,
+  type ProcessEventType,
 } from "@virtevent/core";
 import type { QmpCounters } from "@virtevent/qmp";
 import { ApiServer } from "../api/api-server.js";
@@ -24,6 +25,8 @@ import { loadPlugins } from "./plugin-loader.js";
 
 /** The npm package whose `changeMedia` serves the API's media.change. */
 export const TRAY_PLUGIN_PACKAGE = "@virtevent/plugin-tray";
+/** The npm package whose `NicRxFilterChanged` resyncs a NIC whose trust a reload changed. */
+export const NIC_PLUGIN_PACKAGE = "@virtevent/plugin-nic-rx-filter";
 
 /** Options of {@link Virteventd}. */
 export interface VirteventdOptions {
@@ -56,6 +59,7 @@ export class Virteventd {
   private readonly logger: Logger;
   private readonly importer: (specifier: string) => Promise<unknown>;
   private config: DaemonConfig;
+  private nicResync: ProcessEventType<{ alias: string }> | undefined;
 
   constructor(
     config: DaemonConfig,
@@ -95,6 +99,7 @@ export class Virteventd {
     }
     const { plugins, pluginOptions } = await loadPlugins(config, this.importer);
     const changeMedia = await this.loadChangeMedia(plugins);
+    this.nicResync = await this.loadNicResync(plugins);
     const core = createDaemon({
       loop: config.eventLoop,
       plugins,
@@ -215,8 +220,24 @@ export class Virteventd {
         );
       }
       const changed = m.updateDevices({ ...m.config, devices: wanted.devices });
-      if (changed.length > 0)
+      if (changed.length > 0) {
         this.logger.info({ domain: m.config.name, devices: changed }, "device settings reloaded");
+      }
+      // A NIC whose settings (trust) changed is resynced at once: trusted now → the host follows
+      // the guest; untrusted now → nothing more touches the host.
+      const nicResync = this.nicResync;
+      if (nicResync) {
+        for (const nic of wanted.devices.nics) {
+          if (changed.includes(nic.alias)) {
+            this.daemon.workers.submit(
+              m.uuid,
+              nicResync,
+              { alias: nic.alias },
+              { coalesceKey: nic.alias },
+            );
+          }
+        }
+      }
     }
     const known = new Set([...this.managed.values()].map((m) => m.config.name));
     for (const d of next.domains) if (!known.has(d.name)) await this.addDomain(d);
@@ -259,6 +280,16 @@ export class Virteventd {
       if (c) out.set(m.config.name, c);
     }
     return out;
+  }
+
+  private async loadNicResync(
+    plugins: readonly AnyPlugin[],
+  ): Promise<ProcessEventType<{ alias: string }> | undefined> {
+    if (!plugins.some((p) => p.name === "nic-rx-filter")) return undefined;
+    const mod = (await this.importer(NIC_PLUGIN_PACKAGE)) as {
+      NicRxFilterChanged?: ProcessEventType<{ alias: string }>;
+    };
+    return mod.NicRxFilterChanged;
   }
 
   private async loadChangeMedia(plugins: readonly AnyPlugin[]): Promise<ChangeMedia | undefined> {
