@@ -103,12 +103,21 @@ describe("DomainMonitor (qmp ↔ core bridge) on FakeQmpServer", () => {
 
   it("reconnects a lost monitor whose QEMU still runs, without stopping the domain", async () => {
     const { server, link, probe, lifecycle } = await setup({ isAlive: () => true });
+    const synced: Array<{ reconnect: boolean; hooksSeen: number }> = [];
+    link.onDidSync((info) => synced.push({ ...info, hooksSeen: probe.hooks.length }));
     server.expect("query-status", RUNNING);
     link.start();
     await expect.poll(() => probe.hooks.length).toBe(1);
     server.expect("query-status", RUNNING);
     server.close();
     await expect.poll(() => probe.hooks).toEqual([{ reconnect: false }, { reconnect: true }]);
+    // onDidSync fires after the hooks of each connection have run.
+    await expect
+      .poll(() => synced)
+      .toEqual([
+        { reconnect: false, hooksSeen: 1 },
+        { reconnect: true, hooksSeen: 2 },
+      ]);
     expect(link.connectionCount).toBe(2);
     expect(lifecycle).toEqual(["started"]);
   });

@@ -95,6 +95,7 @@ export class DomainMonitor {
   private readonly daemon: DomainMonitorDaemon;
   private readonly log: Logger;
   private readonly statusListeners = new Set<(s: DomainMonitorStatus) => void>();
+  private readonly syncListeners = new Set<(info: { reconnect: boolean }) => void>();
 
   constructor(private readonly options: DomainMonitorOptions) {
     this.daemon = options.daemon;
@@ -129,6 +130,15 @@ export class DomainMonitor {
   onDidChangeStatus(fn: (s: DomainMonitorStatus) => void): () => void {
     this.statusListeners.add(fn);
     return () => this.statusListeners.delete(fn);
+  }
+
+  /**
+   * Called after each (re)connect once every plugin's connect hook (the resync) has ended, so
+   * callers know the domain's state is rebuilt. Returns a function that removes the listener.
+   */
+  onDidSync(fn: (info: { reconnect: boolean }) => void): () => void {
+    this.syncListeners.add(fn);
+    return () => this.syncListeners.delete(fn);
   }
 
   /** Starts connecting (and reconnecting). */
@@ -203,6 +213,14 @@ export class DomainMonitor {
     const hooks = this.daemon.bridge.domainConnected(this.options.uuid, monitor, { reconnect });
     if (!running) this.transition("suspend");
     await hooks.catch((e: unknown) => this.log.error({ err: e }, "domainConnected failed"));
+    if (this.current !== monitor || this.isClosed()) return;
+    for (const fn of [...this.syncListeners]) {
+      try {
+        fn({ reconnect });
+      } catch (e) {
+        this.log.warn({ err: e }, "onDidSync listener threw");
+      }
+    }
   }
 
   private onLifecycleEvent(ev: QmpEvent): void {
