@@ -25,7 +25,6 @@ export const TOKENS = {
   StateStore: Symbol.for("@virtevent/core/StateStore"),
   PluginHost: Symbol.for("@virtevent/core/PluginHost"),
   DaemonOptions: Symbol.for("@virtevent/core/DaemonOptions"),
-  Clock: Symbol.for("@virtevent/core/Clock"),
   /** The daemon's own container (registered in it by `createDaemonContainer`). */
   DependencyContainer: Symbol.for("@virtevent/core/DependencyContainer"),
 } as const;
