@@ -37,6 +37,23 @@ function findManaged(ctx: ApiMethodContext, nameOrUuid: string): ManagedDomain {
   return managed;
 }
 
+/** A method on a domain the daemon launches (start, stop); attached domains are refused. */
+function launchedOnly(
+  ctx: ApiMethodContext,
+  run: (m: ManagedDomain) => Promise<unknown>,
+): ApiMethod {
+  return apiMethod(z.object({ domain: DomainRef }).strict(), (p) => {
+    const m = findManaged(ctx, p.domain);
+    if (!m.launched) {
+      throw new RpcMethodError(
+        RPC_UNAVAILABLE,
+        `domain ${m.config.name} is attached, not launched by the daemon`,
+      );
+    }
+    return run(m);
+  });
+}
+
 /** The methods virteventd serves on its API socket (documented in the package README). */
 export function createApiMethods(ctx: ApiMethodContext): Map<string, ApiMethod> {
   const { daemon } = ctx;
@@ -121,26 +138,14 @@ export function createApiMethods(ctx: ApiMethodContext): Map<string, ApiMethod> 
     ],
     [
       "domains.start",
-      apiMethod(z.object({ domain: DomainRef }).strict(), async (p) => {
-        const m = findManaged(ctx, p.domain);
-        if (!m.launched)
-          throw new RpcMethodError(
-            RPC_UNAVAILABLE,
-            `domain ${m.config.name} is attached, not launched by the daemon`,
-          );
+      launchedOnly(ctx, async (m) => {
         await m.launch();
         return { started: m.config.name };
       }),
     ],
     [
       "domains.stop",
-      apiMethod(z.object({ domain: DomainRef }).strict(), async (p) => {
-        const m = findManaged(ctx, p.domain);
-        if (!m.launched)
-          throw new RpcMethodError(
-            RPC_UNAVAILABLE,
-            `domain ${m.config.name} is attached, not launched by the daemon`,
-          );
+      launchedOnly(ctx, async (m) => {
         await m.stop();
         return { stopped: m.config.name };
       }),
