@@ -1,5 +1,6 @@
 // `npm run bench`: runs the workloads in turn and writes bench/results/latest.json and
-// latest.md. Flags: --quick (smaller sizes), --runs N (default 5), --only a,b (workload ids).
+// latest.md. Flags: --quick (smaller sizes), --runs N (default 5), --only a,b (workload ids),
+// --profile (every bench child process writes a CPU profile to bench/results/profiles/).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BenchContext } from "./lib/context.js";
@@ -31,11 +32,17 @@ function option(name: string): string | undefined {
 }
 
 const quick = process.argv.includes("--quick");
+if (process.argv.includes("--profile")) {
+  // Children started from now on write CPU profiles there (see lib/child.ts).
+  process.env.BENCH_CPU_PROF_DIR = join(REPO_ROOT, "bench", "results", "profiles");
+}
 const runs = Number(option("--runs") ?? (quick ? 3 : 5));
 const only = option("--only")?.split(",") ?? Object.keys(WORKLOADS);
 const unknown = only.filter((id) => !(id in WORKLOADS));
 if (unknown.length > 0 || !Number.isInteger(runs) || runs < 1) {
-  console.error(`usage: run.js [--quick] [--runs N] [--only ${Object.keys(WORKLOADS).join(",")}]`);
+  console.error(
+    `usage: run.js [--quick] [--profile] [--runs N] [--only ${Object.keys(WORKLOADS).join(",")}]`,
+  );
   process.exit(2);
 }
 

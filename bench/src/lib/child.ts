@@ -40,8 +40,17 @@ export class BenchChild {
 
   /** Forks `bench/dist/procs/<script>.js` with `args` and extra node flags. */
   static start(script: string, args: string[] = [], execArgv: string[] = []): BenchChild {
+    // `--profile` (run.ts) sets BENCH_CPU_PROF_DIR: every child then writes a V8 CPU profile.
+    const profDir = process.env.BENCH_CPU_PROF_DIR;
+    const prof = profDir
+      ? [
+          "--cpu-prof",
+          `--cpu-prof-dir=${profDir}`,
+          `--cpu-prof-name=${[script, ...args.slice(0, 1), Date.now()].join("-")}.cpuprofile`,
+        ]
+      : [];
     const child = fork(join(PROCS_DIR, `${script}.js`), args, {
-      execArgv,
+      execArgv: [...execArgv, ...prof],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     return new BenchChild(child, `${script} ${args.join(" ")}`.trim());

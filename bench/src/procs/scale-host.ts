@@ -97,6 +97,8 @@ onMessages(
       const start = process.hrtime.bigint();
       await attach(m.paths as string[]);
       reply({ type: "attached", ms: Number(process.hrtime.bigint() - start) / 1e6 });
+    } else if (m.type === "memory") {
+      reply({ type: "memory", ...process.memoryUsage() });
     } else if (m.type === "expect") {
       counts.fill(0);
       total = 0;

@@ -32,7 +32,7 @@ const TARGETS: Partial<Record<(typeof VARIANTS)[number], number>> = {
  */
 export async function ingestion(ctx: BenchContext): Promise<WorkloadResult> {
   const started = Date.now();
-  const count = ctx.quick ? 20_000 : 100_000;
+  const count = ctx.quick ? 20_000 : 200_000;
   const warmup = Math.round(count / 5);
   const { servers, paths } = await startFakeServers(ctx.tmp, 1);
   const perRun: Record<string, IngestResult[]> = Object.fromEntries(VARIANTS.map((v) => [v, []]));

@@ -16,6 +16,8 @@ type NumericKey = Exclude<keyof ScaleRun, "drops">;
 interface ScaleRun {
   attachMs: number;
   rssIdle: number;
+  /** V8 heap in use when idle (process.memoryUsage().heapUsed). */
+  heapIdle: number;
   rssAfterBurst: number;
   rssPeak: number;
   rssAfterOver: number;
@@ -64,6 +66,7 @@ async function oneRun(
     );
     await sleep(SETTLE_MS);
     const rssIdle = processRssBytes(host.pid);
+    const memory = await host.request<Message & { heapUsed: number }>({ type: "memory" }, "memory");
     const small = await burst(host, servers, sizes.small, paths.length);
     await sleep(SETTLE_MS);
     const large = await burst(host, servers, sizes.large, paths.length);
@@ -74,6 +77,7 @@ async function oneRun(
     return {
       attachMs: ms,
       rssIdle,
+      heapIdle: memory.heapUsed,
       rssAfterBurst,
       rssPeak,
       rssAfterOver,
@@ -130,6 +134,7 @@ export async function scale(ctx: BenchContext): Promise<WorkloadResult> {
   const back = ratioOf(of("daemon", "rssAfterOver"), of("daemon", "rssIdle"));
   const rows: Row[] = [
     { ...idle, target: "≤ 1.5× raw", met: (idle.ratio?.median ?? Number.NaN) <= 1.5 },
+    pair("JS heap used, idle", "MiB", "heapIdle", MiB),
     pair("RSS right after the large burst", "MiB", "rssAfterBurst", MiB),
     pair("peak RSS (VmHWM)", "MiB", "rssPeak", MiB),
     {
