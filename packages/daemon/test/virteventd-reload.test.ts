@@ -206,3 +206,30 @@ describe("virteventd reload with the nic-rx-filter plugin", () => {
     expect(cmd.args).toEqual({ name: "net0" });
   });
 });
+
+describe("virteventd metrics", () => {
+  it("serves Prometheus metrics read from the live counters on loopback", async () => {
+    const a = await fake();
+    const { d } = await startDaemon({
+      stateDir: "state",
+      apiSocket: { path: "run/api.sock" },
+      logLevel: "silent",
+      metrics: { host: "127.0.0.1", port: 0 },
+      domains: [{ name: "vm1", qmp: a.path }],
+    });
+    await waitFor(() => d.daemon.domains.get("vm1")?.state === "running", "vm1 running");
+    a.emitEvent("FUTURE_EVENT", { x: 1 });
+    const addr = d.metricsAddress;
+    expect(addr?.host).toBe("127.0.0.1");
+    let text = "";
+    await waitFor(async () => {
+      text = await (await fetch(`http://127.0.0.1:${addr?.port}/metrics`)).text();
+      return text.includes('virtevent_qmp_events_total{domain="vm1",event="FUTURE_EVENT"} 1');
+    }, "the event to be counted");
+    expect(text).toContain('virtevent_domains{state="running"} 1');
+    expect(text).toMatch(/virtevent_qmp_commands_total\{domain="vm1",outcome="succeeded"\} [1-9]/);
+    expect(text).toContain("virtevent_api_clients 0");
+    const missing = await fetch(`http://127.0.0.1:${addr?.port}/other`);
+    expect(missing.status).toBe(404);
+  });
+});

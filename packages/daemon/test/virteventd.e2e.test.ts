@@ -53,6 +53,7 @@ interface Listed {
   name: string;
   uuid: string;
   state: string;
+  stopReason?: string;
   incarnation: number;
 }
 
@@ -189,6 +190,60 @@ describe.runIf(requireQemu())("virteventd with the tray plugin on a launched QEM
     process.kill(pid, "SIGKILL");
     expect(await lifecycle.exited).toBe(0);
     expect(parse(lifecycle)[0].data).toMatchObject({ event: "stopped", reason: "crashed" });
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
+});
+
+describe.runIf(requireQemu())("virteventd when QEMU dies while it is down", () => {
+  it("reports the domain stopped (crashed) without restarting it; start and stop work", {
+    timeout: 120_000,
+  }, async () => {
+    const { file, dir } = writeConfig({
+      stateDir: "state",
+      apiSocket: { path: "run/api.sock" },
+      logLevel: "warn",
+      domains: [{ name: "lost", launch: { args: QEMU_ARGS } }],
+    });
+    const socket = join(dir, "run/api.sock");
+    let listed: Listed[] = [];
+    const stateIs = (state: string) => async () => {
+      listed = await domains(socket);
+      return listed[0]?.state === state;
+    };
+    const first = start("virteventd", ["--config", file]);
+    await waitFor(stateIs("paused"), "the launched domain", 20_000, () => first.stderr.join("\n"));
+    const pid = launchPid(join(dir, "state"), listed[0].uuid);
+    qemuPids.push(pid);
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    process.kill(pid, "SIGKILL");
+
+    const second = start("virteventd", ["--config", file]);
+    await waitFor(stateIs("stopped"), "the domain reported stopped", 20_000, () =>
+      second.stderr.join("\n"),
+    );
+    expect(listed[0]).toMatchObject({ name: "lost", state: "stopped", stopReason: "crashed" });
+
+    const started = await cli(["--socket", socket, "start", "lost"]);
+    expect(started).toMatchObject({ code: 0, out: ["lost: started"] });
+    await waitFor(stateIs("paused"), "the restarted domain");
+    const pid2 = launchPid(join(dir, "state"), listed[0].uuid);
+    qemuPids.push(pid2);
+    expect(pid2).not.toBe(pid);
+    const stopped = await cli(["--socket", socket, "stop", "lost"]);
+    expect(stopped).toMatchObject({ code: 0, out: ["lost: stopped"] });
+    await waitFor(stateIs("stopped"), "the stopped domain");
+    expect(listed[0].stopReason).toBe("destroyed");
+    // Gone for good (the daemon reaps its child a moment after it exits).
+    await waitFor(() => {
+      try {
+        process.kill(pid2, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, "the stopped QEMU to be reaped");
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   });

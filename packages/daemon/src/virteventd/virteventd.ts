@@ -76,6 +76,12 @@ export class Virteventd {
     return this.core;
   }
 
+  /** Where `/metrics` is served (with `metrics` configured; port 0 picks a free one). */
+  get metricsAddress(): { host: string; port: number } | undefined {
+    const a = this.metrics?.address();
+    return a && typeof a === "object" ? { host: a.address, port: a.port } : undefined;
+  }
+
   /** Clients connected to the API socket now. */
   get apiClientCount(): number {
     return this.api?.clientCount ?? 0;
