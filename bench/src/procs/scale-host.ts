@@ -98,6 +98,8 @@ onMessages(
       await attach(m.paths as string[]);
       reply({ type: "attached", ms: Number(process.hrtime.bigint() - start) / 1e6 });
     } else if (m.type === "memory") {
+      // With `gc: true` (and --expose-gc): after a full collection, i.e. what is retained.
+      if (m.gc) (globalThis as { gc?: () => void }).gc?.();
       reply({ type: "memory", ...process.memoryUsage() });
     } else if (m.type === "expect") {
       counts.fill(0);

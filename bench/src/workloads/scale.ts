@@ -18,6 +18,10 @@ interface ScaleRun {
   rssIdle: number;
   /** V8 heap in use when idle (process.memoryUsage().heapUsed). */
   heapIdle: number;
+  /** V8 heap in use 5 s after the large burst: tells retained objects from unreturned pages. */
+  heapAfterOver: number;
+  /** The same after a forced full GC (the test's only forced GC, after every RSS reading). */
+  heapRetained: number;
   rssAfterBurst: number;
   rssPeak: number;
   rssAfterOver: number;
@@ -57,7 +61,7 @@ async function oneRun(
   paths: string[],
   sizes: { small: number; large: number },
 ): Promise<ScaleRun> {
-  const host = BenchChild.start("scale-host", [variant]);
+  const host = BenchChild.start("scale-host", [variant], ["--expose-gc"]);
   try {
     await host.next("started");
     const { ms } = await host.request<{ type: string; ms: number }>(
@@ -74,6 +78,11 @@ async function oneRun(
     const rssPeak = processPeakRssBytes(host.pid);
     await sleep(AFTER_MS);
     const rssAfterOver = processRssBytes(host.pid);
+    const after = await host.request<Message & { heapUsed: number }>({ type: "memory" }, "memory");
+    const retained = await host.request<Message & { heapUsed: number }>(
+      { type: "memory", gc: true },
+      "memory",
+    );
     return {
       attachMs: ms,
       rssIdle,
@@ -81,6 +90,8 @@ async function oneRun(
       rssAfterBurst,
       rssPeak,
       rssAfterOver,
+      heapAfterOver: after.heapUsed,
+      heapRetained: retained.heapUsed,
       // A burst that lost events has no meaningful rate.
       eventsPerSecond: small.complete ? small.eventsPerSecond : Number.NaN,
       lastOverMedianDone: small.lastOverMedianDone,
@@ -148,6 +159,8 @@ export async function scale(ctx: BenchContext): Promise<WorkloadResult> {
       target: "≤ 1.2× idle",
       met: back.median <= 1.2,
     },
+    pair(`JS heap used ${AFTER_MS / 1000} s after the large burst`, "MiB", "heapAfterOver", MiB),
+    pair("JS heap used after a forced full GC, at the end", "MiB", "heapRetained", MiB),
     pair(`events/s, small burst (${sizes.small} per domain)`, "events/s", "eventsPerSecond"),
     pair(
       `events/s, large burst (${sizes.large} per domain; n/a when events were lost)`,
