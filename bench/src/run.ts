@@ -46,15 +46,20 @@ if (unknown.length > 0 || !Number.isInteger(runs) || runs < 1) {
   process.exit(2);
 }
 
+/** The command as the user typed it (through npm or straight with node). */
+function commandLine(): string {
+  const args = process.argv.slice(2).join(" ");
+  if (process.env.npm_lifecycle_event === "bench")
+    return args ? `npm run bench -- ${args}` : "npm run bench";
+  return `node bench/dist/run.js ${args}`.trim();
+}
+
 const tmp = makeTmp();
 const ctx: BenchContext = { runs, quick, tmp: tmp.dir, log: (l) => console.error(`[bench] ${l}`) };
 const started = Date.now();
 const suite: SuiteResult = {
   startedAt: new Date().toISOString(),
-  command:
-    process.env.npm_lifecycle_event === "bench"
-      ? `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim()
-      : `node bench/dist/run.js ${process.argv.slice(2).join(" ")}`.trim(),
+  command: commandLine(),
   machine: machine(),
   versions: versions(),
   load: { before: load(), after: [] },
