@@ -55,6 +55,10 @@ function commandLine(): string {
 }
 
 const tmp = makeTmp();
+// Interrupted: exit through process.exit so the children are killed (lib/child.ts) and the
+// temporary directory goes.
+process.once("exit", () => tmp.remove());
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 const ctx: BenchContext = { runs, quick, tmp: tmp.dir, log: (l) => console.error(`[bench] ${l}`) };
 const started = Date.now();
 const suite: SuiteResult = {

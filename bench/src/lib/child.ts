@@ -49,10 +49,12 @@ export class BenchChild {
           `--cpu-prof-name=${[script, ...args.slice(0, 1), Date.now()].join("-")}.cpuprofile`,
         ]
       : [];
-    const child = fork(join(PROCS_DIR, `${script}.js`), args, {
-      execArgv: [...execArgv, ...prof],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
+    const child = killOnExit(
+      fork(join(PROCS_DIR, `${script}.js`), args, {
+        execArgv: [...execArgv, ...prof],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      }),
+    );
     return new BenchChild(child, `${script} ${args.join(" ")}`.trim());
   }
 
@@ -113,6 +115,25 @@ export class BenchChild {
     if (i === -1) this.inbox.push(m);
     else this.waiters.splice(i, 1)[0].resolve(m);
   }
+}
+
+const spawned = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/**
+ * Kills `child` if the bench exits first (an interrupted run must not leave QEMU, virteventd or
+ * a bench child behind). Returns `child`.
+ */
+export function killOnExit<T extends ChildProcess>(child: T): T {
+  spawned.add(child);
+  child.once("exit", () => spawned.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once("exit", () => {
+      for (const c of spawned) c.kill("SIGKILL");
+    });
+  }
+  return child;
 }
 
 /** In a child: sends `message` to the orchestrator. */

@@ -1,6 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { killOnExit } from "./child.js";
+
+/** True when `qemu-system-x86_64` can be run (the latency workload is skipped otherwise). */
+export function haveQemu(): boolean {
+  return spawnSync("qemu-system-x86_64", ["--version"], { stdio: "ignore" }).status === 0;
+}
 
 /** A QEMU with several QMP sockets (one per client that must not share a monitor). */
 export interface BenchQemu {
@@ -29,7 +35,9 @@ export async function startBenchQemu(dir: string, monitors: readonly string[]): 
   const args = ["-M", "q35", "-nodefaults", "-display", "none", "-S", "-accel", "tcg"];
   for (const path of Object.values(sockets)) args.push("-qmp", `unix:${path},server=on,wait=off`);
   args.push("-device", "ide-cd,id=cd0,bus=ide.0");
-  const child = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = killOnExit(
+    spawn("qemu-system-x86_64", args, { stdio: ["ignore", "ignore", "pipe"] }),
+  );
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();

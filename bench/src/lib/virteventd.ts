@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { killOnExit } from "./child.js";
 import { REPO_ROOT } from "./machine.js";
 
 const BIN = join(REPO_ROOT, "packages", "daemon", "dist", "bin");
@@ -38,9 +39,11 @@ export function binPath(bin: "virteventd" | "virtevent"): string {
 
 /** Spawns one of the daemon package's binaries (`virteventd`, `virtevent`) with node. */
 export function spawnBin(bin: "virteventd" | "virtevent", args: string[]): ChildProcess {
-  return spawn(process.execPath, [binPath(bin), ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  return killOnExit(
+    spawn(process.execPath, [binPath(bin), ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
 }
 
 /** Calls `onLine` for every line `stream` produces. */

@@ -67,8 +67,6 @@ onMessages(
       const data = burstOf(m.perConnection as number);
       for (const s of connections) s.write(data);
       reply({ type: "blasted", connections: connections.size });
-    } else if (m.type === "count") {
-      reply({ type: "counted", connections: connections.size });
     } else if (m.type === "drop-connections") {
       for (const s of connections) s.destroy();
       reply({ type: "dropped" });

@@ -5,7 +5,7 @@ import {
   receiverDir,
   startReceiver,
 } from "../lib/latency-receivers.js";
-import { startBenchQemu } from "../lib/qemu.js";
+import { haveQemu, startBenchQemu } from "../lib/qemu.js";
 import { connectRaw, type RawQmp } from "../lib/raw-qmp.js";
 import type { Row, WorkloadResult } from "../lib/report.js";
 import { nsToMs, quantile, ratioOf, summarize } from "../lib/stats.js";
@@ -97,6 +97,16 @@ async function phase(toggler: Toggler, receiver: Receiver, toggles: number): Pro
  */
 export async function latency(ctx: BenchContext): Promise<WorkloadResult> {
   const started = Date.now();
+  if (!haveQemu()) {
+    return {
+      id: "latency",
+      title: "2. Latency on real QEMU: skipped",
+      rows: [],
+      notes: ["qemu-system-x86_64 cannot be run on this machine; install QEMU to measure latency."],
+      seconds: 0,
+      detail: { skipped: true },
+    };
+  }
   const toggles = ctx.quick ? 200 : 1000;
   const runs = Math.min(ctx.runs, 3);
   const qemu = await startBenchQemu(ctx.tmp, ["daemon", "ctl", "raw"]);

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { killOnExit } from "../lib/child.js";
 import type { BenchContext } from "../lib/context.js";
 import { startFakeServers } from "../lib/context.js";
 import type { Row, WorkloadResult } from "../lib/report.js";
@@ -25,7 +26,7 @@ function timeStart(
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const ms = () => Number(process.hrtime.bigint() - t0) / 1e6;
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = killOnExit(spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] }));
     let readyMs = Number.NaN;
     let connected = 0;
     const timer = setTimeout(
