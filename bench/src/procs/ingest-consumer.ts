@@ -1,14 +1,9 @@
 // One ingestion run in a fresh process: connect to a fake server as `variant`, warm up with a
 // small burst, then time a burst of `count` events from the command that starts it to the last
 // event handled. argv: variant path count warmup.
-import "reflect-metadata";
-import { NodeEventLoop } from "@virtevent/core";
-import { NicRxFilterChangedDataSchema } from "@virtevent/plugin-nic-rx-filter";
-import { DeviceTrayMovedSchema, TrayChange } from "@virtevent/plugin-tray";
-import { connectQmp, defineQmpEvent } from "@virtevent/qmp";
-import { BENCH_EVENT_IDS } from "../lib/bench-plugins.js";
+// The virtevent packages are imported only by the variants that use them, so the raw
+// baseline's process holds nothing else.
 import { reply } from "../lib/child.js";
-import { startEmbeddedDaemon } from "../lib/embedded-daemon.js";
 import { connectRaw } from "../lib/raw-qmp.js";
 import { BLAST_COMMAND } from "../lib/wire.js";
 
@@ -56,7 +51,12 @@ async function setup(): Promise<{ blast: (n: number, end: string) => void; stats
     });
     return { blast: (n, end) => raw.send(BLAST_COMMAND, { count: n, end }), stats: () => ({}) };
   }
+  await import("reflect-metadata");
+  const { DeviceTrayMovedSchema, TrayChange } = await import("@virtevent/plugin-tray");
   if (variant === "monitor") {
+    const { NodeEventLoop } = await import("@virtevent/core");
+    const { connectQmp, defineQmpEvent } = await import("@virtevent/qmp");
+    const { NicRxFilterChangedDataSchema } = await import("@virtevent/plugin-nic-rx-filter");
     const loop = new NodeEventLoop();
     const monitor = await connectQmp({ path }, { loop });
     monitor.events.set(
@@ -72,6 +72,8 @@ async function setup(): Promise<{ blast: (n: number, end: string) => void; stats
       stats: () => ({ dropped: Object.fromEntries(monitor.counters.dropped) }),
     };
   }
+  const { startEmbeddedDaemon } = await import("../lib/embedded-daemon.js");
+  const { BENCH_EVENT_IDS } = await import("../lib/bench-plugins.js");
   const embedded = await startEmbeddedDaemon(variant === "full" ? "bench" : "real", [path]);
   const { daemon, links } = embedded;
   if (variant === "full") {
