@@ -32,6 +32,8 @@ interface Registration {
   readonly free: (() => void) | undefined;
   readonly owner: DomainEventOwner | undefined;
   removed: boolean;
+  /** The index bucket the registration was put in (its filter may bind later). */
+  bucket?: Set<Registration>;
 }
 
 interface QueuedEvent {
@@ -45,6 +47,8 @@ interface QueuedEvent {
 @injectable()
 export class DomainEventStateImpl implements DomainEventState {
   private readonly registrations = new Map<number, Registration>();
+  /** Registrations by event id (ANY: all events), then bound domain uuid (ANY / PENDING). */
+  private readonly index = new Map<string, Map<string, Set<Registration>>>();
   private readonly eventTypes = new Map<string, DomainEventType>();
   private queued: QueuedEvent[] = [];
   private nextCallbackId = 1;
@@ -89,7 +93,7 @@ export class DomainEventStateImpl implements DomainEventState {
       registration.domain === undefined
         ? undefined
         : new DomainFilter(this.domains, registration.domain);
-    this.registrations.set(id, {
+    const reg: Registration = {
       id,
       eventId: registration.event?.id,
       filter,
@@ -97,7 +101,10 @@ export class DomainEventStateImpl implements DomainEventState {
       free: registration.free,
       owner: registration.owner,
       removed: false,
-    });
+    };
+    this.registrations.set(id, reg);
+    reg.bucket = this.bucket(reg, true);
+    reg.bucket?.add(reg);
     if (this.timer === undefined) {
       this.timer = this.loop.addTimeout(TIMEOUT_DISABLED, () => this.flush());
     }
@@ -218,7 +225,7 @@ export class DomainEventStateImpl implements DomainEventState {
   private dispatchOne(ev: QueuedEvent): void {
     this.counters.dispatched++;
     // A snapshot: registrations added meanwhile start with the next event.
-    for (const reg of [...this.registrations.values()]) {
+    for (const reg of this.candidates(ev.eventId, ev.domain.uuid)) {
       if (reg.removed || !matches(reg, ev.eventId, ev.domain.uuid)) continue;
       this.counters.delivered++;
       try {
@@ -238,9 +245,24 @@ export class DomainEventStateImpl implements DomainEventState {
   }
 
   private hasListener(eventId: string, domainUuid: string): boolean {
-    for (const reg of this.registrations.values()) {
-      if (matches(reg, eventId, domainUuid)) return true;
+    return (
+      this.listensIn(this.index.get(eventId), eventId, domainUuid) ||
+      this.listensIn(this.index.get(ANY), eventId, domainUuid)
+    );
+  }
+
+  private listensIn(
+    byDomain: Map<string, Set<Registration>> | undefined,
+    eventId: string,
+    domainUuid: string,
+  ): boolean {
+    if (byDomain === undefined) return false;
+    if ((byDomain.get(domainUuid)?.size ?? 0) > 0 || (byDomain.get(ANY)?.size ?? 0) > 0) {
+      return true;
     }
+    const pending = byDomain.get(PENDING);
+    if (pending === undefined) return false;
+    for (const reg of pending) if (matches(reg, eventId, domainUuid)) return true;
     return false;
   }
 
@@ -248,6 +270,7 @@ export class DomainEventStateImpl implements DomainEventState {
     if (reg.removed) return;
     reg.removed = true;
     this.registrations.delete(reg.id);
+    reg.bucket?.delete(reg);
     reg.filter?.dispose();
     if (this.registrations.size === 0 && this.timer !== undefined) {
       this.loop.removeTimeout(this.timer);
@@ -257,6 +280,50 @@ export class DomainEventStateImpl implements DomainEventState {
     }
     if (reg.free) this.pendingFrees.push(reg);
     if (!this.dispatching) this.runPendingFrees();
+  }
+
+  /** The index bucket of `reg` (created when `create`). */
+  private bucket(reg: Registration, create: boolean): Set<Registration> | undefined {
+    const eventKey = reg.eventId ?? ANY;
+    const domainKey = reg.filter === undefined ? ANY : (reg.filter.boundUuid ?? PENDING);
+    let byDomain = this.index.get(eventKey);
+    if (byDomain === undefined) {
+      if (!create) return undefined;
+      byDomain = new Map();
+      this.index.set(eventKey, byDomain);
+    }
+    let set = byDomain.get(domainKey);
+    if (set === undefined && create) {
+      set = new Set();
+      byDomain.set(domainKey, set);
+    }
+    return set;
+  }
+
+  /** The registrations that may match, in registration (id) order, as a snapshot. */
+  private candidates(eventId: string, domainUuid: string): Registration[] {
+    const lists: Set<Registration>[] = [];
+    this.collect(this.index.get(eventId), domainUuid, lists);
+    this.collect(this.index.get(ANY), domainUuid, lists);
+    if (lists.length === 0) return [];
+    if (lists.length === 1) return [...lists[0]];
+    const all: Registration[] = [];
+    for (const l of lists) for (const r of l) all.push(r);
+    return all.sort((a, b) => a.id - b.id);
+  }
+
+  private collect(
+    byDomain: Map<string, Set<Registration>> | undefined,
+    domainUuid: string,
+    into: Set<Registration>[],
+  ): void {
+    if (byDomain === undefined) return;
+    const exact = byDomain.get(domainUuid);
+    if (exact !== undefined && exact.size > 0) into.push(exact);
+    const any = byDomain.get(ANY);
+    if (any !== undefined && any.size > 0) into.push(any);
+    const pending = byDomain.get(PENDING);
+    if (pending !== undefined && pending.size > 0) into.push(pending);
   }
 
   private runPendingFrees(): void {
@@ -271,6 +338,9 @@ export class DomainEventStateImpl implements DomainEventState {
     }
   }
 }
+
+const ANY = "*";
+const PENDING = "?";
 
 function matches(reg: Registration, eventId: string, domainUuid: string): boolean {
   if (reg.removed) return false;
