@@ -2,11 +2,17 @@ import { type DependencyContainer, inject, injectable } from "tsyringe";
 import { type Disposable, DisposableStore, toDisposable } from "../common/disposable.js";
 import type { Logger } from "../common/logger.js";
 import { TOKENS } from "../di/tokens.js";
+import type { Domain } from "../domain/domain.js";
 import type { DomainRegistry } from "../domain/domain-registry.js";
 import type { DomainEventState } from "../events/domain-event-state.js";
 import type { WorkerPool } from "../process/worker-pool.js";
 import { createMonitorCallbackContext } from "./monitor-callback-context.js";
-import type { AnyPlugin, DomainConnectedHook, PluginSetupContext } from "./plugin.js";
+import type {
+  AnyPlugin,
+  DomainConnectedHook,
+  MonitorCallbackContext,
+  PluginSetupContext,
+} from "./plugin.js";
 import { PluginHostStartedError, PluginSetupError } from "./plugin-errors.js";
 import {
   type MonitorEventEntry,
@@ -40,6 +46,10 @@ export class PluginHostImpl implements PluginHost {
   private readonly loaded: LoadedPlugin[] = [];
   private readonly entries = new Map<string, MonitorEventEntry>();
   private readonly loggers = new Map<string, Logger>();
+  private readonly contexts = new WeakMap<
+    MonitorEventEntry,
+    Map<string, { domain: Domain; ctx: MonitorCallbackContext }>
+  >();
   private readonly counters: PluginHostStats = { monitorCallbacks: {}, unknownDomain: 0 };
   private readonly pendingDisposals: Array<Promise<void>> = [];
   private started = false;
@@ -109,10 +119,7 @@ export class PluginHostImpl implements PluginHost {
     const stats = this.counters.monitorCallbacks[entry.plugin] ?? { invoked: 0, errors: 0 };
     this.counters.monitorCallbacks[entry.plugin] = stats;
     stats.invoked++;
-    const services = { domains: this.domains, workers: this.workers, events: this.events };
-    const ctx = createMonitorCallbackContext(services, domain, () =>
-      log.child({ event: entry.eventName, domain: domain.name, uuid: domain.uuid }),
-    );
+    const ctx = this.callbackContext(entry, domain, log);
     try {
       entry.onEvent(ctx, ctx.domain, data as never);
       return true;
@@ -124,6 +131,26 @@ export class PluginHostImpl implements PluginHost {
       );
       return false;
     }
+  }
+
+  /**
+   * The frozen context of `entry`'s callback for `domain`, built once per (entry, domain
+   * record) and reused: it reads the domain's live fields through getters.
+   */
+  private callbackContext(entry: MonitorEventEntry, domain: Domain, log: Logger) {
+    let byDomain = this.contexts.get(entry);
+    if (byDomain === undefined) {
+      byDomain = new Map();
+      this.contexts.set(entry, byDomain);
+    }
+    const cached = byDomain.get(domain.uuid);
+    if (cached !== undefined && cached.domain === domain) return cached.ctx;
+    const services = { domains: this.domains, workers: this.workers, events: this.events };
+    const ctx = createMonitorCallbackContext(services, domain, () =>
+      log.child({ event: entry.eventName, domain: domain.name, uuid: domain.uuid }),
+    );
+    byDomain.set(domain.uuid, { domain, ctx });
+    return ctx;
   }
 
   async runDomainConnectedHooks(domainUuid: string, info: { reconnect: boolean }): Promise<void> {

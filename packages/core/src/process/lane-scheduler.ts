@@ -84,7 +84,7 @@ export class LaneScheduler {
       lane.running = undefined;
       this.clearTimers(job);
       this.releaseSlot(job);
-      job.controller?.abort(closed);
+      job.abort(closed);
       job.done("closed");
     }
     this.lanes.clear();
@@ -162,27 +162,19 @@ export class LaneScheduler {
   }
 
   private start(job: Job): void {
-    const controller = new AbortController();
-    job.controller = controller;
     job.lane.running = job;
     job.holdsSlot = true;
     this.active++;
-    const onStale = (): void => controller.abort(job.ref.signal.reason);
-    job.ref.signal.addEventListener("abort", onStale, { once: true });
-    job.detach = () => job.ref.signal.removeEventListener("abort", onStale);
     job.timer = addOneShotTimeout(this.loop, this.logger, job.timeoutMs, () => this.onTimeout(job));
-    const logger = this.logger.child({
-      domain: job.ref.name,
-      uuid: job.ref.uuid,
-      plugin: job.plugin,
-      event: job.event,
-    });
-    const ctx = createWorkerContext(
-      job,
-      controller.signal,
-      logger,
-      () => this.counters.staleEmits++,
-    );
+    // The child logger is built on first use (most jobs never log).
+    const logger = (): Logger =>
+      this.logger.child({
+        domain: job.ref.name,
+        uuid: job.ref.uuid,
+        plugin: job.plugin,
+        event: job.event,
+      });
+    const ctx = createWorkerContext(job, logger, () => this.counters.staleEmits++);
     let result: Promise<void>;
     try {
       result = Promise.resolve(job.run(job.payload, ctx));
@@ -190,8 +182,8 @@ export class LaneScheduler {
       result = Promise.reject(error);
     }
     result.then(
-      () => this.settle(job, logger, false, undefined),
-      (error: unknown) => this.settle(job, logger, true, error),
+      () => this.settle(job, ctx, false, undefined),
+      (error: unknown) => this.settle(job, ctx, true, error),
     );
   }
 
@@ -200,7 +192,7 @@ export class LaneScheduler {
     if (job.settled || job.abandoned) return;
     job.timedOut = true;
     this.counters.plugin(job.plugin).timeouts++;
-    job.controller?.abort(new HandlerTimeoutError(job.event, job.plugin, job.timeoutMs));
+    job.abort(new HandlerTimeoutError(job.event, job.plugin, job.timeoutMs));
     this.logger.warn(
       { domain: job.ref.name, plugin: job.plugin, event: job.event, timeoutMs: job.timeoutMs },
       "handler timed out: its signal was aborted",
@@ -229,18 +221,24 @@ export class LaneScheduler {
     this.releaseSlot(job);
   }
 
-  private settle(job: Job, logger: Logger, failed: boolean, error: unknown): void {
+  /** `log.logger` is read only when something is logged (the job's child logger is lazy). */
+  private settle(
+    job: Job,
+    log: { readonly logger: Logger },
+    failed: boolean,
+    error: unknown,
+  ): void {
     if (job.settled) return;
     job.settled = true;
     this.clearTimers(job);
     job.detach?.();
     if (job.abandoned || job.stuck) {
       this.counters.lateSettles++;
-      logger.warn({ failed }, "handler settled after it was declared stuck or abandoned");
+      log.logger.warn({ failed }, "handler settled after it was declared stuck or abandoned");
     }
     if (job.abandoned) return;
     this.releaseSlot(job);
-    const outcome = this.counters.recordOutcome(job, failed, error, logger);
+    const outcome = this.counters.recordOutcome(job, failed, error, log);
     job.done(outcome);
     const lane = job.lane;
     if (lane.running === job) lane.running = undefined;

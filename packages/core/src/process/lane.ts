@@ -49,6 +49,43 @@ export class Job {
   settled = false;
   detach: (() => void) | undefined = undefined;
   private onOutcome: ((outcome: JobOutcome) => void) | undefined;
+  private abortedEarly = false;
+  private earlyReason: unknown = undefined;
+
+  /**
+   * The job's signal, created on first use (most handlers never read it); it follows the
+   * domain's signal from then on.
+   */
+  signal(): AbortSignal {
+    if (this.controller === undefined) {
+      const controller = new AbortController();
+      this.controller = controller;
+      const domainSignal = this.ref.signal;
+      if (this.abortedEarly) controller.abort(this.earlyReason);
+      else if (domainSignal.aborted) controller.abort(domainSignal.reason);
+      else if (!this.settled) {
+        const onStale = (): void => controller.abort(domainSignal.reason);
+        domainSignal.addEventListener("abort", onStale, { once: true });
+        this.detach = () => domainSignal.removeEventListener("abort", onStale);
+      }
+    }
+    return this.controller.signal;
+  }
+
+  /** Aborts the job's signal (or records the reason until the signal is created). */
+  abort(reason: unknown): void {
+    if (this.controller !== undefined) this.controller.abort(reason);
+    else if (!this.abortedEarly) {
+      this.abortedEarly = true;
+      this.earlyReason = reason;
+    }
+  }
+
+  /** True once the job was aborted (timeout, pool closed) or its domain went stale. */
+  get aborted(): boolean {
+    if (this.controller !== undefined) return this.controller.signal.aborted;
+    return this.abortedEarly || this.ref.signal.aborted;
+  }
 
   constructor(
     readonly lane: Lane,

@@ -12,32 +12,40 @@ import type { WorkerContext } from "./process-event.js";
  */
 export function createWorkerContext(
   job: Job,
-  signal: AbortSignal,
-  logger: Logger,
+  makeLogger: () => Logger,
   onStaleEmit: () => void,
 ): WorkerContext {
   const ref = job.ref;
+  let cached: Logger | undefined;
+  const log = (): Logger => {
+    cached ??= makeLogger();
+    return cached;
+  };
   let sink: DomainEventSink | undefined;
-  const isCurrent = (): boolean => !signal.aborted && ref.isCurrent();
+  const isCurrent = (): boolean => !job.aborted && ref.isCurrent();
   const throwIfStale = (): void => {
-    if (signal.aborted) throw signal.reason;
+    if (job.aborted) throw job.signal().reason;
     ref.throwIfStale();
   };
   return {
     domain: ref,
-    signal,
-    logger,
+    get signal() {
+      return job.signal();
+    },
+    get logger() {
+      return log();
+    },
     plugin: job.plugin,
     isCurrent,
     throwIfStale,
     channel(): CommandChannel {
-      if (signal.aborted) throw signal.reason;
+      if (job.aborted) throw job.signal().reason;
       return ref.channel();
     },
     emit<E>(event: DomainEventType<E>, data: E): void {
       if (!isCurrent()) {
         onStaleEmit();
-        logger.debug({ domainEvent: event.id }, "event not emitted: the job is no longer current");
+        log().debug({ domainEvent: event.id }, "event not emitted: the job is no longer current");
         return;
       }
       // Resolved lazily: the sink is the daemon's, registered after the pool may be built.

@@ -28,20 +28,25 @@ export class PoolCounters {
    * rejection after the job's signal was aborted (stale domain, pool closed) is expected and
    * counted as cancelled, not as an error.
    */
-  recordOutcome(job: Job, failed: boolean, error: unknown, logger: Logger): JobOutcome {
+  recordOutcome(
+    job: Job,
+    failed: boolean,
+    error: unknown,
+    log: { readonly logger: Logger },
+  ): JobOutcome {
     const stats = this.plugin(job.plugin);
     if (job.timedOut) return "timed-out"; // counted when the timeout fired
     if (!failed) {
       stats.completed++;
       return "done";
     }
-    if (job.controller?.signal.aborted) {
+    if (job.aborted) {
       stats.cancelled++;
-      logger.debug({ err: error }, "handler ended by its aborted signal");
+      log.logger.debug({ err: error }, "handler ended by its aborted signal");
       return "cancelled";
     }
     stats.errors++;
-    logger.error({ err: error }, "handler failed");
+    log.logger.error({ err: error }, "handler failed");
     return "failed";
   }
 
