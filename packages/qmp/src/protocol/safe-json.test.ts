@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nestingDepth, parseJsonLine } from "./safe-json.js";
+import { parseJsonLine } from "./safe-json.js";
 
 describe("parseJsonLine", () => {
   it("parses plain JSON", () => {
@@ -19,7 +19,7 @@ describe("parseJsonLine", () => {
     if (r.ok) expect(Object.getPrototypeOf(r.value)).toBe(Object.prototype);
   });
 
-  it("refuses nesting deeper than the limit before parsing", () => {
+  it("refuses nesting deeper than the limit", () => {
     const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
     expect(parseJsonLine(deep)).toMatchObject({ ok: false, reason: "too-deep" });
     expect(parseJsonLine(`${"[".repeat(64)}${"]".repeat(64)}`).ok).toBe(true);
@@ -27,7 +27,9 @@ describe("parseJsonLine", () => {
   });
 
   it("ignores brackets inside strings, escaped quotes included, when measuring depth", () => {
-    expect(nestingDepth('{"a": "[[[{{\\"[[", "b": [1]}')).toBe(2);
+    const line = `{"a": "[[[{{\\"[[${"[".repeat(1000)}", "b": [1]}`;
+    expect(parseJsonLine(line, 2).ok).toBe(true);
+    expect(parseJsonLine(line, 1)).toMatchObject({ ok: false, reason: "too-deep" });
   });
 
   it("tolerates huge integers (imprecise or Infinity, never a crash)", () => {

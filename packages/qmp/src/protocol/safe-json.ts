@@ -15,8 +15,9 @@ export type SafeParseResult =
 /**
  * Parses one line of JSON from an untrusted peer.
  *
- * - Nesting deeper than `maxDepth` is refused before parsing (a scan that skips strings), so a
- *   hostile `[[[[...` never reaches the parser or any recursive walk.
+ * - Nesting deeper than `maxDepth` is refused: V8's JSON.parse is iterative (a hostile
+ *   `[[[[...` within the line cap cannot overflow the stack), and the one walk over the parsed
+ *   value that strips forbidden keys stops descending at `maxDepth`.
  * - Own `__proto__`, `constructor` and `prototype` keys are removed from every object (counted
  *   in `strippedKeys`): a schema that copies unknown keys, or code that merges parsed data, can
  *   then never set a prototype.
@@ -24,56 +25,47 @@ export type SafeParseResult =
  *   neither is an error (no field virtevent reads is that large).
  */
 export function parseJsonLine(line: string, maxDepth: number = MAX_JSON_DEPTH): SafeParseResult {
-  const depth = nestingDepth(line);
-  if (depth > maxDepth) {
-    return { ok: false, reason: "too-deep", detail: `nesting deeper than ${maxDepth}` };
-  }
   let value: unknown;
   try {
+    // V8's JSON.parse is iterative: a hostile depth cannot overflow the stack here, and the
+    // walk below stops descending past maxDepth.
     value = JSON.parse(line);
   } catch (e) {
     return { ok: false, reason: "malformed", detail: e instanceof Error ? e.message : String(e) };
   }
-  return { ok: true, value, strippedKeys: stripForbiddenKeys(value) };
-}
-
-/** Deepest array/object nesting in `text`, ignoring brackets inside strings. */
-export function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
-    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      depth++;
-      if (depth > max) max = depth;
-    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
-      depth--;
-    }
+  const stripped = stripForbiddenKeys(value, 1, maxDepth);
+  if (stripped < 0) {
+    return { ok: false, reason: "too-deep", detail: `nesting deeper than ${maxDepth}` };
   }
-  return max;
+  return { ok: true, value, strippedKeys: stripped };
 }
 
-/** Removes forbidden own keys from `value` and everything below it; returns how many. */
-function stripForbiddenKeys(value: unknown): number {
+/**
+ * Removes forbidden own keys from `value` and everything below it; returns how many, or -1 as
+ * soon as the nesting exceeds `maxDepth` (`depth` is the nesting of `value` itself).
+ */
+function stripForbiddenKeys(value: unknown, depth: number, maxDepth: number): number {
   if (typeof value !== "object" || value === null) return 0;
+  if (depth > maxDepth) return -1;
   let stripped = 0;
   if (Array.isArray(value)) {
-    for (const item of value) stripped += stripForbiddenKeys(item);
+    for (const item of value) {
+      const n = stripForbiddenKeys(item, depth + 1, maxDepth);
+      if (n < 0) return -1;
+      stripped += n;
+    }
     return stripped;
   }
   const obj = value as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
     if (FORBIDDEN_KEYS.has(key)) {
       delete obj[key];
       stripped++;
     } else {
-      stripped += stripForbiddenKeys(obj[key]);
+      const n = stripForbiddenKeys(obj[key], depth + 1, maxDepth);
+      if (n < 0) return -1;
+      stripped += n;
     }
   }
   return stripped;
