@@ -16,6 +16,8 @@ const [variant, path, countArg, warmupArg] = process.argv.slice(2) as [
   string,
 ];
 const count = Number(countArg);
+/** Timed bursts per process after the warm-up. */
+const BURSTS = 3;
 const warmup = Number(warmupArg);
 
 /** Counts handled events; resolves `done` when the target count or the end alias is seen. */
@@ -128,14 +130,22 @@ async function timedBurst(
 
 const run = await setup();
 await timedBurst(run, warmup, "cd-warm");
-const measured = await timedBurst(run, count, "cd-end");
+// Several bursts, the fastest kept: on a shared machine the least disturbed one is the best
+// estimate, and the raw baseline and the measured variants get the same treatment.
+const bursts = [];
+for (let i = 0; i < BURSTS; i++) bursts.push(await timedBurst(run, count, `cd-end-${i}`));
+const completed = bursts.filter((b) => !b.timedOut);
+const measured = (completed.length > 0 ? completed : bursts).reduce((a, b) =>
+  b.seconds < a.seconds ? b : a,
+);
 reply({
   type: "result",
   variant,
   events: count,
   ...measured,
   eventsPerSecond: count / measured.seconds,
-  cpuUsPerEvent: measured.cpuUs / count,
+  cpuUsPerEvent: Math.min(...completed.map((b) => b.cpuUs)) / count,
+  burstSeconds: bursts.map((b) => b.seconds),
   rssBytes: process.memoryUsage().rss,
   stats: run.stats(),
 });
