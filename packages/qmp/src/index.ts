@@ -7,6 +7,8 @@ export type {
 } from "./bridge/domain-monitor.js";
 export {
   DomainMonitor,
+  READ_PRESSURE_HIGH,
+  READ_PRESSURE_LOW,
   RECONNECT_INITIAL_DELAY_MS,
   RECONNECT_MAX_DELAY_MS,
 } from "./bridge/domain-monitor.js";

@@ -26,6 +26,7 @@ export class LaneScheduler {
   private ready: Lane[] = [];
   private active = 0;
   private pumpScheduled = false;
+  private queuedJobs = 0;
 
   constructor(
     private readonly loop: EventLoopImpl,
@@ -59,8 +60,14 @@ export class LaneScheduler {
     }
     const job = new Job(lane, ref, spec, timeoutMs);
     lane.queue.push(job);
+    this.queuedJobs++;
     if (spec.coalesceKey !== undefined) lane.coalesce.set(spec.coalesceKey, job);
     this.markReady(lane);
+  }
+
+  /** Jobs waiting in lanes (not running), all domains together. */
+  get queued(): number {
+    return this.queuedJobs;
   }
 
   /** Counters plus the live lanes. */
@@ -74,6 +81,7 @@ export class LaneScheduler {
     const closed = new WorkerPoolClosedError();
     for (const lane of this.lanes.values()) {
       for (const job of lane.removeWhere(() => true)) {
+        this.queuedJobs--;
         abandoned++;
         job.done("closed");
       }
@@ -140,6 +148,7 @@ export class LaneScheduler {
 
   private startNext(lane: Lane): void {
     for (let job = lane.shift(); job !== undefined; job = lane.shift()) {
+      this.queuedJobs--;
       this.noteRoom(lane);
       if (!job.ref.isCurrent()) {
         this.counters.staleDrops++;
@@ -267,6 +276,7 @@ export class LaneScheduler {
     const lane = this.lanes.get(domainUuid);
     if (lane === undefined) return;
     for (const job of lane.removeWhere((j) => !j.ref.isCurrent())) {
+      this.queuedJobs--;
       this.counters.staleDrops++;
       job.done("stale");
     }

@@ -204,6 +204,10 @@ export class WorkerPoolImpl implements WorkerPool, Disposable {
     return this.scheduler.stats();
   }
 
+  get queuedJobs(): number {
+    return this.scheduler.queued;
+  }
+
   private enqueue(domainUuid: string, spec: JobSpec): void {
     if (this.closing) {
       this.reject("the pool is closed", domainUuid, spec.event, spec.onOutcome, "closed");

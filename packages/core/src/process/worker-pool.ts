@@ -160,4 +160,6 @@ export interface WorkerPool {
    */
   drain(deadlineMs: number): Promise<DrainResult>;
   stats(): WorkerPoolStats;
+  /** Jobs waiting in lanes (not yet running), all domains together; cheap to read. */
+  readonly queuedJobs: number;
 }

@@ -34,7 +34,16 @@ export interface DomainMonitorDaemon {
   readonly domains: DomainRegistry;
   readonly loop: EventLoopImpl;
   readonly logger: Logger;
+  /** Public events waiting for a flush (a core daemon's `events`); enables backpressure. */
+  readonly events?: { readonly pendingCount: number };
+  /** Jobs waiting in the lanes (a core daemon's `workers`); enables backpressure. */
+  readonly workers?: { readonly queuedJobs: number };
 }
+
+/** Queued jobs + public events at which monitors stop reading. */
+export const READ_PRESSURE_HIGH = 4_096;
+/** ... and below which they read again. */
+export const READ_PRESSURE_LOW = 1_024;
 
 /** Options of {@link DomainMonitor}. */
 export interface DomainMonitorOptions {
@@ -182,6 +191,7 @@ export class DomainMonitor {
       events: this.table,
       onEvent: (ev) => this.onLifecycleEvent(ev),
       onClose: (reason) => this.onMonitorClosed(monitor, reason),
+      shouldPauseReading: (paused) => this.underPressure(paused),
     });
     this.current = monitor;
     monitor.ready.then(
@@ -291,6 +301,14 @@ export class DomainMonitor {
       if (this.state === "waiting") this.connect();
     });
     this.retryTimer = timer;
+  }
+
+  /** True while the daemon's queues are too full to take more events (with hysteresis). */
+  private underPressure(paused: boolean): boolean {
+    const { events, workers } = this.daemon;
+    if (events === undefined || workers === undefined) return false;
+    const pressure = events.pendingCount + workers.queuedJobs;
+    return pressure >= (paused ? READ_PRESSURE_LOW : READ_PRESSURE_HIGH);
   }
 
   private isClosed(): boolean {

@@ -53,6 +53,12 @@ export interface QmpMonitorOptions {
    * `ManualEventLoop` does, so times are virtual), else `performance.now()`.
    */
   now?: () => number;
+  /**
+   * Backpressure: asked before each read with whether reading is paused now; returning true
+   * pauses (READABLE leaves the handle's mask), false resumes. While paused, the monitor
+   * asks again on every loop turn. Default: never pause.
+   */
+  shouldPauseReading?: (paused: boolean) => boolean;
   /** Sees every line sent and received (e.g. a `TranscriptRecorder`). Must not throw. */
   trace?: (entry: QmpTraceEntry) => void;
 }

@@ -74,6 +74,10 @@ export class QmpMonitor implements CommandChannel, Disposable {
   private readonly closeListeners = new Set<{ fn: (reason: QmpCloseReason) => void }>();
   private readonly protocolListeners = new Set<{ fn: (error: QmpProtocolError) => void }>();
   private watch: WatchId | undefined;
+  private readingPaused = false;
+  private writablePending = false;
+  private resumeCheck: TimerId | undefined;
+  private readonly shouldPauseReading: ((paused: boolean) => boolean) | undefined;
   private connectTimer: TimerId | undefined;
   private currentState: QmpMonitorState = "greeting";
   private greetingSeen: QmpGreeting | undefined;
@@ -86,6 +90,7 @@ export class QmpMonitor implements CommandChannel, Disposable {
     this.loop = options.loop;
     this.logger = options.logger ?? createSilentLogger();
     this.events = options.events ?? new Map();
+    this.shouldPauseReading = options.shouldPauseReading;
     this.ready = new Promise<QmpGreeting>((resolve, reject) => {
       this.settleReady = { resolve, reject };
     });
@@ -215,16 +220,51 @@ export class QmpMonitor implements CommandChannel, Disposable {
       this.shutdown({ kind: "error", error: new QmpIoError(error ?? new Error("stream error")) });
     } else if (bits & (HandleEvents.HANGUP | HandleEvents.ERROR)) {
       // Lines that arrived together with the hangup are still delivered.
-      this.readAvailable();
+      this.readAvailable(true);
       this.shutdown({ kind: "eof" });
     }
   }
 
-  private readAvailable(): void {
-    for (let chunk = this.stream.read(); chunk !== null; chunk = this.stream.read()) {
+  private readAvailable(force = false): void {
+    for (;;) {
+      // A monitor with commands in flight keeps reading: their replies share the stream with
+      // the events, and the workers awaiting them are what drains the pressure.
+      if (!force && this.tracker.inFlightCount === 0 && this.shouldPauseReading?.(false)) {
+        this.pauseReading();
+        return;
+      }
+      const chunk = this.stream.read();
+      if (chunk === null) return;
       this.reader.push(chunk as Buffer | string);
       if (this.currentState === "closed") return;
     }
+  }
+
+  private pauseReading(): void {
+    if (this.readingPaused || this.watch === undefined) return;
+    this.readingPaused = true;
+    this.updateMask();
+    // Asked again on every turn until the pressure is gone.
+    this.resumeCheck = this.loop.addTimeout(0, () => {
+      // A command sent meanwhile needs its reply read, pressure or not.
+      if (this.tracker.inFlightCount === 0 && this.shouldPauseReading?.(true)) return;
+      this.resumeReading();
+    });
+  }
+
+  private resumeReading(): void {
+    if (!this.readingPaused) return;
+    this.readingPaused = false;
+    if (this.resumeCheck !== undefined) this.loop.removeTimeout(this.resumeCheck);
+    this.resumeCheck = undefined;
+    this.updateMask();
+  }
+
+  private updateMask(): void {
+    if (this.watch === undefined) return;
+    let mask = this.readingPaused ? BASE_EVENTS & ~HandleEvents.READABLE : BASE_EVENTS;
+    if (this.writablePending) mask |= HandleEvents.WRITABLE;
+    this.loop.updateHandle(this.watch, mask);
   }
 
   private negotiate(greeting: QmpGreeting): void {
@@ -248,8 +288,8 @@ export class QmpMonitor implements CommandChannel, Disposable {
   }
 
   private setWritable(pending: boolean): void {
-    if (this.watch === undefined) return;
-    this.loop.updateHandle(this.watch, pending ? BASE_EVENTS | HandleEvents.WRITABLE : BASE_EVENTS);
+    this.writablePending = pending;
+    this.updateMask();
   }
 
   private emitProtocolError(error: QmpProtocolError): void {
@@ -262,6 +302,8 @@ export class QmpMonitor implements CommandChannel, Disposable {
     this.currentState = "closed";
     if (this.watch !== undefined) this.loop.removeHandle(this.watch);
     this.watch = undefined;
+    if (this.resumeCheck !== undefined) this.loop.removeTimeout(this.resumeCheck);
+    this.resumeCheck = undefined;
     this.clearConnectTimer();
     this.tracker.close(reason);
     if (!wasReady) {
