@@ -10,7 +10,13 @@ import {
   MEDIA_NODE_PREFIX,
   type MediaChangeError,
 } from "../src/index.js";
-import { attachFakeDomain, type FakeDomain, queryBlockReply, startTrayDaemon } from "./harness.js";
+import {
+  attachFakeDomain,
+  closeTrayFixtures,
+  onTeardown,
+  queryBlockReply,
+  startTrayDaemon,
+} from "./harness.js";
 
 const ISO = "/srv/iso/new.iso";
 const OURS = `${MEDIA_NODE_PREFIX}0ld0ld00`;
@@ -25,18 +31,12 @@ function moveTray(server: FakeQmpServer, open: boolean) {
 
 describe("changeMedia failures", () => {
   let daemon: Daemon | undefined;
-  let vm: FakeDomain | undefined;
-
-  afterEach(async () => {
-    vm?.link.close();
-    await vm?.server.stop();
-    await daemon?.close();
-  });
+  afterEach(closeTrayFixtures);
 
   async function setup(oldNode: string): Promise<FakeQmpServer> {
     daemon = (await startTrayDaemon()).daemon;
     const drive = { alias: "cd0", open: false, medium: { file: "/old.iso", node: oldNode } };
-    vm = await attachFakeDomain(daemon, "vm1", [drive]);
+    const vm = await attachFakeDomain(daemon, "vm1", [drive]);
     vm.server.expect("query-block", queryBlockReply([drive]));
     return vm.server;
   }
@@ -62,8 +62,10 @@ describe("changeMedia failures", () => {
   });
 
   it("needs the tray plugin in the daemon", async () => {
-    daemon = createDaemon();
-    await daemon.start();
+    const bare = createDaemon();
+    daemon = bare;
+    onTeardown(() => bare.close().then(() => undefined));
+    await bare.start();
     const e = await changeMedia(daemon, "vm1", "cd0", { eject: true }).catch((x: unknown) => x);
     expect(isTrayError(e, "TRAY_ERR_PLUGIN_MISSING")).toBe(true);
   });
@@ -83,10 +85,10 @@ describe("changeMedia failures", () => {
   });
 
   it("reports an unknown drive without touching anything", async () => {
-    await setup("#b1");
+    const server = await setup("#b1");
     const e = await changeMedia(daemon as Daemon, "vm1", "cd7", { eject: true }).catch((x) => x);
     expect(isTrayError(e, "TRAY_ERR_DEVICE_NOT_FOUND")).toBe(true);
-    vm?.server.verify();
+    server.verify();
   });
 
   it("fails on an image QEMU cannot open before the tray moves", async () => {

@@ -1,12 +1,9 @@
-// changeMedia against the fake server: the exact QMP conversation of a media change, the
-// locked-tray policy (timeout → TrayLockedError, nothing changed; force opens it).
-import type { Daemon } from "@virtevent/core";
 import type { FakeQmpServer } from "@virtevent/qmp/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { changeMedia, isTrayError, MEDIA_NODE_PREFIX } from "../src/index.js";
 import {
   attachFakeDomain,
-  type FakeDomain,
+  closeTrayFixtures,
   laneIdle,
   queryBlockReply,
   startTrayDaemon,
@@ -49,20 +46,13 @@ function expectAdd(server: FakeQmpServer, file: string): { node: string } {
 }
 
 describe("changeMedia (fake QMP server)", () => {
-  let daemon: Daemon | undefined;
-  let vm: FakeDomain | undefined;
-
-  afterEach(async () => {
-    vm?.link.close();
-    await vm?.server.stop();
-    await daemon?.close();
-  });
+  afterEach(closeTrayFixtures);
 
   it("inserts: open, wait for the tray, remove, insert, close", async () => {
     const started = await startTrayDaemon();
-    daemon = started.daemon;
+    const daemon = started.daemon;
     const d = daemon;
-    vm = await attachFakeDomain(d, "vm1", [{ alias: "cd0", open: false }]);
+    const vm = await attachFakeDomain(d, "vm1", [{ alias: "cd0", open: false }]);
     const { server } = vm;
     server.expect("query-block", queryBlockReply([{ alias: "cd0", open: false }]));
     const added = expectAdd(server, ISO);
@@ -94,7 +84,7 @@ describe("changeMedia (fake QMP server)", () => {
 
   it("gives up on a tray the guest keeps locked: TrayLockedError, nothing changed", async () => {
     const started = await startTrayDaemon();
-    daemon = started.daemon;
+    const daemon = started.daemon;
     const d = daemon;
     const drive = {
       alias: "cd0",
@@ -102,7 +92,7 @@ describe("changeMedia (fake QMP server)", () => {
       locked: true,
       medium: { file: "/a.iso", node: "#b1" },
     };
-    vm = await attachFakeDomain(d, "vm1", [drive]);
+    const vm = await attachFakeDomain(d, "vm1", [drive]);
     const { server } = vm;
     server.expect("query-block", queryBlockReply([drive]));
     const added = expectAdd(server, ISO);
@@ -127,7 +117,7 @@ describe("changeMedia (fake QMP server)", () => {
 
   it("opens a locked tray with force (answering for the guest) and ejects", async () => {
     const started = await startTrayDaemon();
-    daemon = started.daemon;
+    const daemon = started.daemon;
     const d = daemon;
     const drive = {
       alias: "cd0",
@@ -135,7 +125,7 @@ describe("changeMedia (fake QMP server)", () => {
       locked: true,
       medium: { file: "/a.iso", node: "#b1" },
     };
-    vm = await attachFakeDomain(d, "vm1", [drive]);
+    const vm = await attachFakeDomain(d, "vm1", [drive]);
     const { server } = vm;
     server.expect("query-block", queryBlockReply([drive]));
     server.expect("blockdev-open-tray", moveTray(server, true), {
@@ -157,9 +147,9 @@ describe("changeMedia (fake QMP server)", () => {
 
   it("skips opening a tray that is already open, and closes it at the end", async () => {
     const started = await startTrayDaemon();
-    daemon = started.daemon;
+    const daemon = started.daemon;
     const d = daemon;
-    vm = await attachFakeDomain(d, "vm1", [{ alias: "cd0", open: true }]);
+    const vm = await attachFakeDomain(d, "vm1", [{ alias: "cd0", open: true }]);
     const { server } = vm;
     server.expect("query-block", queryBlockReply([{ alias: "cd0", open: true }]));
     expectAdd(server, ISO);
@@ -176,9 +166,9 @@ describe("changeMedia (fake QMP server)", () => {
 
   it("proceeds when the open event was folded away but query-block shows the tray open", async () => {
     const started = await startTrayDaemon();
-    daemon = started.daemon;
+    const daemon = started.daemon;
     const d = daemon;
-    vm = await attachFakeDomain(d, "vm1", [{ alias: "cd0", open: false }]);
+    const vm = await attachFakeDomain(d, "vm1", [{ alias: "cd0", open: false }]);
     const { server } = vm;
     server.expect("query-block", queryBlockReply([{ alias: "cd0", open: false }]));
     server.expect("blockdev-open-tray", { return: {} });

@@ -24,6 +24,21 @@ export async function waitFor(what: string, check: () => boolean): Promise<void>
   }
 }
 
+const teardowns: Array<() => Promise<void> | void> = [];
+
+/** Registers `fn` to run at the next {@link closeTrayFixtures}. */
+export function onTeardown(fn: () => Promise<void> | void): void {
+  teardowns.push(fn);
+}
+
+/**
+ * Closes everything the harness started for the current test, newest first (fake domains,
+ * then their daemon). Install once per file: `afterEach(closeTrayFixtures)`.
+ */
+export async function closeTrayFixtures(): Promise<void> {
+  for (const fn of teardowns.splice(0).reverse()) await fn();
+}
+
 /** One TRAY_CHANGE as a subscriber saw it. */
 export interface SeenTrayChange extends TrayChangeData {
   readonly domain: string;
@@ -34,6 +49,7 @@ export async function startTrayDaemon(
   options: DaemonOptions = {},
 ): Promise<{ daemon: Daemon; seen: SeenTrayChange[] }> {
   const daemon = createDaemon({ plugins: [trayPlugin], ...options });
+  onTeardown(() => daemon.close().then(() => undefined));
   await daemon.start();
   const seen: SeenTrayChange[] = [];
   daemon.events.registerAny({
@@ -106,10 +122,12 @@ export async function attachFakeDomain(
   options: { uuid?: string; queryBlock?: FakeReply } = {},
 ): Promise<FakeDomain> {
   const server = await FakeQmpServer.start();
+  onTeardown(() => server.stop());
   server.expect("query-status", RUNNING);
   server.expect("query-block", options.queryBlock ?? queryBlockReply(drives));
   const vm = daemon.domains.define({ name, uuid: options.uuid });
   const link = new DomainMonitor({ daemon, uuid: vm.uuid, target: { path: server.path } });
+  onTeardown(() => link.close());
   link.start();
   await waitSynced(daemon, link, vm.uuid);
   return { uuid: vm.uuid, server, link };

@@ -2,11 +2,11 @@
 // compared with the persisted positions and exactly one TRAY_CHANGE is emitted per tray that
 // moved while nobody listened.
 import { randomUUID } from "node:crypto";
-import { type Daemon, MemoryStateStore } from "@virtevent/core";
+import { MemoryStateStore } from "@virtevent/core";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   attachFakeDomain,
-  type FakeDomain,
+  closeTrayFixtures,
   persisted,
   queryBlockReply,
   RUNNING,
@@ -17,19 +17,12 @@ import {
 } from "./harness.js";
 
 describe("tray resync on connect (row 20)", () => {
-  let daemon: Daemon | undefined;
-  let vm: FakeDomain | undefined;
-
-  afterEach(async () => {
-    vm?.link.close();
-    await vm?.server.stop();
-    await daemon?.close();
-  });
+  afterEach(closeTrayFixtures);
 
   it("records every tray silently on the first connect ever", async () => {
     const started = await startTrayDaemon();
-    daemon = started.daemon;
-    vm = await attachFakeDomain(daemon, "vm1", [
+    const daemon = started.daemon;
+    const vm = await attachFakeDomain(daemon, "vm1", [
       { alias: "cd0", open: true },
       { alias: "cd1", open: false },
     ]);
@@ -48,8 +41,8 @@ describe("tray resync on connect (row 20)", () => {
     await stateStore.set(uuid, "tray:gone", { open: true });
     await stateStore.set(uuid, "other-plugin", "kept");
     const started = await startTrayDaemon({ stateStore });
-    daemon = started.daemon;
-    vm = await attachFakeDomain(
+    const daemon = started.daemon;
+    const vm = await attachFakeDomain(
       daemon,
       "vm1",
       [
@@ -71,12 +64,12 @@ describe("tray resync on connect (row 20)", () => {
 
   it("keeps a move reported right after the query-block reply, in the same read", async () => {
     const started = await startTrayDaemon();
-    daemon = started.daemon;
+    const daemon = started.daemon;
     // The reply says closed; the event behind it (same chunk) says the tray opened since. The
     // event's monitor callback runs before the resync resumes, so the worker must set it last.
     const reply = JSON.stringify(queryBlockReply([{ alias: "cd0", open: false }])).slice(0, -1);
     const queryBlock = { raw: `${reply},"id":%ID%}\r\n${trayMovedLine("cd0", true).trimEnd()}` };
-    vm = await attachFakeDomain(daemon, "vm1", [], { queryBlock });
+    const vm = await attachFakeDomain(daemon, "vm1", [], { queryBlock });
     await waitFor("the event", () => started.seen.length === 1);
     expect(started.seen).toEqual([{ domain: "vm1", devAlias: "cd0", reason: "open" }]);
     expect(daemon.domains.get("vm1")?.devices.get("cd0")).toEqual({ trayOpen: true });
@@ -86,9 +79,9 @@ describe("tray resync on connect (row 20)", () => {
 
   it("resyncs on every reconnect: one event for a move, none when nothing moved", async () => {
     const started = await startTrayDaemon();
-    daemon = started.daemon;
+    const daemon = started.daemon;
     const d = daemon;
-    vm = await attachFakeDomain(d, "vm1", [{ alias: "cd0", open: false }]);
+    const vm = await attachFakeDomain(d, "vm1", [{ alias: "cd0", open: false }]);
     const { server, link, uuid } = vm;
 
     // The monitor drops; meanwhile the tray opened. The reconnect must notice.

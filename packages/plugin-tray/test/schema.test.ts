@@ -1,8 +1,5 @@
-// RELIABILITY.md row 5 for DEVICE_TRAY_MOVED: data with missing or wrong-typed fields, data
-// absent or not an object → dropped with one warning and a counter; the monitor carries on.
-import type { Daemon } from "@virtevent/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { attachFakeDomain, type FakeDomain, startTrayDaemon, waitFor } from "./harness.js";
+import { attachFakeDomain, closeTrayFixtures, startTrayDaemon, waitFor } from "./harness.js";
 
 const BAD_DATA: Array<[string, unknown]> = [
   ["id missing", { device: "", "tray-open": true }],
@@ -17,19 +14,12 @@ const BAD_DATA: Array<[string, unknown]> = [
 ];
 
 describe("DEVICE_TRAY_MOVED schema (row 5)", () => {
-  let daemon: Daemon | undefined;
-  let vm: FakeDomain | undefined;
-
-  afterEach(async () => {
-    vm?.link.close();
-    await vm?.server.stop();
-    await daemon?.close();
-  });
+  afterEach(closeTrayFixtures);
 
   it("drops each malformed event with a counter and still handles the next good one", async () => {
     const started = await startTrayDaemon();
-    daemon = started.daemon;
-    vm = await attachFakeDomain(daemon, "vm1", [{ alias: "cd0", open: false }]);
+    const daemon = started.daemon;
+    const vm = await attachFakeDomain(daemon, "vm1", [{ alias: "cd0", open: false }]);
     for (const [, data] of BAD_DATA) vm.server.emitEvent("DEVICE_TRAY_MOVED", data);
     vm.server.emitEvent("DEVICE_TRAY_MOVED", { device: "", id: "cd0", "tray-open": true });
 

@@ -1,10 +1,10 @@
 // RELIABILITY.md row 11: a guest toggling the tray 10k times → coalesced per drive, bounded
 // worker runs and queue, final state right, and a second domain unaffected.
-import { type Daemon, LANE_QUEUE_LIMIT } from "@virtevent/core";
+import { LANE_QUEUE_LIMIT } from "@virtevent/core";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   attachFakeDomain,
-  type FakeDomain,
+  closeTrayFixtures,
   laneIdle,
   persisted,
   startTrayDaemon,
@@ -17,24 +17,13 @@ const STORM_EVENTS = 10_000;
 const MAX_STORM_RUNS = STORM_EVENTS / 10;
 
 describe("tray storm (row 11)", () => {
-  let daemon: Daemon | undefined;
-  const vms: FakeDomain[] = [];
-
-  afterEach(async () => {
-    for (const vm of vms.splice(0)) {
-      vm.link.close();
-      await vm.server.stop();
-    }
-    await daemon?.close();
-  });
+  afterEach(closeTrayFixtures);
 
   it("coalesces 10k moves per drive, ends in the last position, leaves vm2 alone", async () => {
     const started = await startTrayDaemon();
-    daemon = started.daemon;
-    const d = daemon;
+    const d = started.daemon;
     const vm1 = await attachFakeDomain(d, "vm1", [{ alias: "cd0", open: false }]);
     const vm2 = await attachFakeDomain(d, "vm2", [{ alias: "cd0", open: false }]);
-    vms.push(vm1, vm2);
     const before = d.workers.stats();
 
     // 10k toggles (open, close, ...) then a last "open": the storm ends with the tray open.
