@@ -24,25 +24,28 @@ function recordingLogger() {
 }
 
 describe("FileStateStore", () => {
-  it("persists one JSON file per domain and reads it back in a new store", async () => {
-    const dir = await tempDir();
-    const store = new FileStateStore({ dir, logger: createSilentLogger() });
-    await store.load();
-    await store.set("vm-1", "tray:cd0", { open: false });
-    await store.set("vm-2", "mac", "52:54:00:12:34:56");
-    await store.close();
-    expect((await readdir(dir)).sort()).toEqual(["vm-1.json", "vm-2.json"]);
-    const doc = JSON.parse(await readFile(join(dir, "vm-1.json"), "utf8"));
-    expect(doc).toEqual({
-      format: "virtevent-state",
-      version: 1,
-      domain: "vm-1",
-      entries: { "tray:cd0": { open: false } },
-    });
-    const again = new FileStateStore({ dir, logger: createSilentLogger() });
-    await again.load();
-    expect(again.entries("vm-2")).toEqual({ mac: "52:54:00:12:34:56" });
-  });
+  it.each([false, true])(
+    "persists one JSON file per domain and reads it back in a new store (fsync: %s)",
+    async (fsync) => {
+      const dir = await tempDir();
+      const store = new FileStateStore({ dir, logger: createSilentLogger(), fsync });
+      await store.load();
+      await store.set("vm-1", "tray:cd0", { open: false });
+      await store.set("vm-2", "mac", "52:54:00:12:34:56");
+      await store.close();
+      expect((await readdir(dir)).sort()).toEqual(["vm-1.json", "vm-2.json"]);
+      const doc = JSON.parse(await readFile(join(dir, "vm-1.json"), "utf8"));
+      expect(doc).toEqual({
+        format: "virtevent-state",
+        version: 1,
+        domain: "vm-1",
+        entries: { "tray:cd0": { open: false } },
+      });
+      const again = new FileStateStore({ dir, logger: createSilentLogger() });
+      await again.load();
+      expect(again.entries("vm-2")).toEqual({ mac: "52:54:00:12:34:56" });
+    },
+  );
 
   it("coalesces writes made while one is in flight; every promise resolves once durable", async () => {
     const dir = await tempDir();

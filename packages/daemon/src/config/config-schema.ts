@@ -77,6 +77,8 @@ export const DaemonConfig = z
     eventLoop: z.string().default("node"),
     plugins: z.array(PluginConfig).default([]),
     stateDir: z.string().min(1, "a directory for persisted state"),
+    /** Also fsync every state write, so that it survives a host crash (see FileStateStore). */
+    stateFsync: z.boolean().default(false),
     apiSocket: z
       .object({
         path: z.string().min(1),

@@ -28,6 +28,7 @@ describe("parseConfig", () => {
     expect(c.logLevel).toBe("info");
     expect(c.apiSocket.mode).toBe("0600");
     expect(c.stateDir).toBe("/etc/virtevent/state");
+    expect(c.stateFsync).toBe(false);
     expect(c.domains[0].qmp).toBe("/etc/virtevent/vm1.qmp");
     expect(c.domains[0].devices).toEqual({ disks: [], nics: [] });
   });
@@ -47,6 +48,7 @@ describe("parseConfig", () => {
 
   it.each([
     [{ ...minimal, stateDir: 3 }, "config.stateDir:"],
+    [{ ...minimal, stateFsync: "yes" }, "config.stateFsync:"],
     [{ ...minimal, bogus: true }, 'config: Unrecognized key: "bogus"'],
     [{ ...minimal, logLevel: "loud" }, "config.logLevel:"],
     [{ ...minimal, apiSocket: { path: "/s", mode: "0777" } }, "config.apiSocket.mode:"],

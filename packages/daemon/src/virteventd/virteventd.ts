@@ -111,7 +111,11 @@ export class Virteventd {
       plugins,
       pluginOptions,
       logger: this.logger,
-      stateStore: new FileStateStore({ dir: join(config.stateDir, "state"), logger: this.logger }),
+      stateStore: new FileStateStore({
+        dir: join(config.stateDir, "state"),
+        logger: this.logger,
+        fsync: config.stateFsync,
+      }),
       onReload: () => this.reload(),
     });
     try {
@@ -198,7 +202,14 @@ export class Virteventd {
       return;
     }
     const old = this.config;
-    for (const key of ["eventLoop", "plugins", "apiSocket", "stateDir", "metrics"] as const) {
+    for (const key of [
+      "eventLoop",
+      "plugins",
+      "apiSocket",
+      "stateDir",
+      "stateFsync",
+      "metrics",
+    ] as const) {
       if (JSON.stringify(old[key]) !== JSON.stringify(next[key])) {
         this.logger.warn(
           { setting: key },
