@@ -55,25 +55,42 @@ describe("TrayMovedWorker", () => {
     expect(emitted).toEqual([]);
   });
 
-  it("emits nothing once the incarnation ended during the write", async () => {
+  it("announces the move before its position reaches disk, without holding the lane", async () => {
     const { store, worker } = setup();
-    let live = true;
-    const set = store.set.bind(store);
-    vi.spyOn(store, "set").mockImplementation(async (...args) => {
-      await set(...args);
-      live = false;
+    let landed!: () => void;
+    const write = new Promise<void>((resolve) => {
+      landed = resolve;
     });
-    const { ctx, emitted } = fakeContext(() => live);
+    vi.spyOn(store, "set").mockReturnValue(write);
+    const { ctx, emitted } = fakeContext();
+    // The job ends while the write is still pending.
+    await worker.handle({ alias: "cd0", open: true }, ctx);
+    expect(store.set).toHaveBeenCalledWith(UUID, "tray:cd0", { open: true });
+    expect(emitted).toEqual([{ event: TrayChange.id, data: { devAlias: "cd0", reason: "open" } }]);
+    landed();
+    await write;
+  });
+
+  it("records the position but emits nothing for an incarnation that ended", async () => {
+    const { store, worker } = setup();
+    const { ctx, emitted } = fakeContext(() => false);
     await worker.handle({ alias: "cd0", open: true }, ctx);
     expect(store.get(UUID, "tray:cd0")).toEqual({ open: true });
     expect(emitted).toEqual([]);
   });
 
-  it("still announces the move when the state cannot be written to disk", async () => {
+  it("still announces the move when the state cannot be written to disk, and logs it", async () => {
     const { store, worker } = setup();
     vi.spyOn(store, "set").mockRejectedValue(new Error("disk full"));
     const { ctx, emitted } = fakeContext();
+    const warn = vi.spyOn(ctx.logger, "warn");
     await worker.handle({ alias: "cd0", open: false }, ctx);
     expect(emitted).toEqual([{ event: TrayChange.id, data: { devAlias: "cd0", reason: "close" } }]);
+    await vi.waitFor(() =>
+      expect(warn).toHaveBeenCalledWith(
+        expect.objectContaining({ alias: "cd0" }),
+        "tray position not persisted",
+      ),
+    );
   });
 });

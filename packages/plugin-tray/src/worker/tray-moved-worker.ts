@@ -11,9 +11,15 @@ import { readTrayPosition, TRAY_OPEN_FIELD, writeTrayPosition } from "../state/t
 
 /**
  * Piece 3 of the plugin, the worker: runs in the domain's lane with the latest position of one
- * drive (the monitor callback coalesces per drive). It persists the position and emits
- * TRAY_CHANGE only when it differs from the one persisted, which is also the last one emitted:
+ * drive (the monitor callback coalesces per drive). It records the position and emits
+ * TRAY_CHANGE only when it differs from the recorded one, which is also the last one emitted:
  * an open/close pair coalesced into "close" while the tray was closed emits nothing.
+ *
+ * The move is announced as soon as the store holds it in memory, without waiting for the disk
+ * write (the store serializes and batches a domain's writes). A daemon crash before the write
+ * lands therefore repeats the move after the restart (the resync finds the old position on
+ * disk) instead of losing it: TRAY_CHANGE is delivered at least once across a crash, and
+ * exactly once across a clean stop.
  */
 @injectable()
 export class TrayMovedWorker implements ProcessEventHandler<TrayMovedPayload> {
@@ -29,13 +35,12 @@ export class TrayMovedWorker implements ProcessEventHandler<TrayMovedPayload> {
     // read just before this event would otherwise leave the older position in place.
     this.domains.updateDevice(uuid, alias, { [TRAY_OPEN_FIELD]: open });
     if (readTrayPosition(this.store, uuid, alias) === open) return;
-    try {
-      await writeTrayPosition(this.store, uuid, alias, open);
-    } catch (err) {
-      // The store already holds the position in memory; the move is real, so it is still
-      // announced. The store logged the write failure.
-      ctx.logger.warn({ err, alias }, "tray position not persisted");
-    }
+    const logger = ctx.logger;
+    // Not awaited: the lane is not held for the disk. A failed write is logged (the store
+    // logged it too); the position stays in memory and the move is real, so it is announced.
+    writeTrayPosition(this.store, uuid, alias, open).catch((err: unknown) => {
+      logger.warn({ err, alias }, "tray position not persisted");
+    });
     if (!ctx.isCurrent()) return;
     ctx.emit(TrayChange, { devAlias: alias, reason: open ? "open" : "close" });
   }
