@@ -82,18 +82,19 @@ export async function startReceiver(
     daemon.once("exit", (code) => reject(new Error(`virteventd exited with ${code}: ${lastLine}`)));
   });
   await ready;
-  const cli = spawnBin("virtevent", [
-    "--socket",
-    api,
-    "events",
-    "--json",
-    "--event",
-    "tray-change",
-  ]);
+  // The CLI as users run it, with a preload that stamps each stdout line with the time it was
+  // written (in the CLI's own process, as the raw client stamps its own arrivals).
+  const stamp = new URL("./stdout-stamp.js", import.meta.url).href;
+  const cli = spawnBin(
+    "virtevent",
+    ["--socket", api, "events", "--json", "--event", "tray-change"],
+    ["--import", stamp],
+  );
   cli.stderr?.resume();
   eachLine(cli.stdout as NodeJS.ReadableStream, (line) => {
-    const t = process.hrtime.bigint();
-    const ev = JSON.parse(line) as { data: { reason: string } };
+    const space = line.indexOf(" ");
+    const t = BigInt(line.slice(0, space));
+    const ev = JSON.parse(line.slice(space + 1)) as { data: { reason: string } };
     arrivals.push({ t, open: ev.data.reason === "open" });
   });
   return {

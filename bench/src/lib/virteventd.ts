@@ -38,9 +38,13 @@ export function binPath(bin: "virteventd" | "virtevent"): string {
 }
 
 /** Spawns one of the daemon package's binaries (`virteventd`, `virtevent`) with node. */
-export function spawnBin(bin: "virteventd" | "virtevent", args: string[]): ChildProcess {
+export function spawnBin(
+  bin: "virteventd" | "virtevent",
+  args: string[],
+  nodeArgs: string[] = [],
+): ChildProcess {
   return killOnExit(
-    spawn(process.execPath, [binPath(bin), ...args], {
+    spawn(process.execPath, [...nodeArgs, binPath(bin), ...args], {
       stdio: ["ignore", "pipe", "pipe"],
     }),
   );
