@@ -20,7 +20,6 @@ import { loadConfig } from "../config/load-config.js";
 import { ConfigError } from "../daemon-error.js";
 import { createApiMethods } from "./api-methods.js";
 import { ManagedDomain } from "./managed-domain.js";
-import { createMetricsRegistry, serveMetrics } from "./metrics.js";
 import { loadPlugins } from "./plugin-loader.js";
 
 /** The npm package whose `changeMedia` serves the API's media.change. */
@@ -160,6 +159,8 @@ export class Virteventd {
       });
       await this.api.listen();
       if (config.metrics) {
+        // Loaded only when configured: prom-client alone adds ~30 ms to start-up.
+        const { createMetricsRegistry, serveMetrics } = await import("./metrics.js");
         const registry = createMetricsRegistry({
           daemon: core,
           qmpCounters: () => this.qmpCounters(),
