@@ -35,11 +35,11 @@ export class TrayMovedWorker implements ProcessEventHandler<TrayMovedPayload> {
     // read just before this event would otherwise leave the older position in place.
     this.domains.updateDevice(uuid, alias, { [TRAY_OPEN_FIELD]: open });
     if (readTrayPosition(this.store, uuid, alias) === open) return;
-    const logger = ctx.logger;
     // Not awaited: the lane is not held for the disk. A failed write is logged (the store
-    // logged it too); the position stays in memory and the move is real, so it is announced.
+    // logged it too; the job's logger is built only then); the position stays in memory and
+    // the move is real, so it is announced.
     writeTrayPosition(this.store, uuid, alias, open).catch((err: unknown) => {
-      logger.warn({ err, alias }, "tray position not persisted");
+      ctx.logger.warn({ err, alias }, "tray position not persisted");
     });
     if (!ctx.isCurrent()) return;
     ctx.emit(TrayChange, { devAlias: alias, reason: open ? "open" : "close" });
