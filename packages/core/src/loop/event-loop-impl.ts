@@ -76,4 +76,11 @@ export interface EventLoopImpl {
    * the loop is pending. Adding anything afterwards throws `EventLoopClosedError`.
    */
   close(): Promise<void>;
+  /**
+   * Optional: the loop's clock in milliseconds (monotonic; any origin, fractions allowed), the
+   * one its positive timeouts run on. With it, a consumer keeping many deadlines (the worker
+   * pool) arms one timeout at the earliest instead of one per deadline. A loop on virtual
+   * time must return its virtual time; a wrapper should forward its inner loop's.
+   */
+  now?(): number;
 }

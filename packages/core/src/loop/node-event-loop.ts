@@ -25,6 +25,11 @@ export class NodeEventLoop extends LoopBase {
     super(options);
   }
 
+  /** Monotonic milliseconds (`performance.now()`), the clock Node's timers follow. */
+  now(): number {
+    return performance.now();
+  }
+
   protected handleChanged(_rec: HandleRecord): void {
     this.scheduleTurn();
   }
