@@ -1,11 +1,11 @@
 import type { Logger } from "../common/logger.js";
 import type { DomainRef } from "../domain/domain.js";
 import type { EventLoopImpl } from "../loop/event-loop-impl.js";
-import { Job, type JobSpec, Lane } from "./lane.js";
-import { addOneShotTimeout } from "./one-shot-timer.js";
-import { createWorkerContext } from "./worker-context.js";
+import { JobDeadlines } from "./job-deadlines.js";
+import { Job, type JobKind, Lane } from "./lane.js";
+import { JobContext, type JobHost } from "./worker-context.js";
 import { HandlerTimeoutError, WorkerPoolClosedError } from "./worker-errors.js";
-import type { WorkerPoolStats } from "./worker-pool.js";
+import type { JobOutcome, WorkerPoolStats } from "./worker-pool.js";
 import type { PoolCounters } from "./worker-pool-stats.js";
 
 /** The limits the scheduler enforces. @internal */
@@ -21,47 +21,68 @@ export interface SchedulerLimits {
  * loop, settlement and counters. `WorkerPoolImpl` validates and routes; this runs.
  * @internal
  */
-export class LaneScheduler {
+export class LaneScheduler implements JobHost {
   private readonly lanes = new Map<string, Lane>();
   private ready: Lane[] = [];
   private active = 0;
   private pumpScheduled = false;
+  /** True while pump() runs: it picks up lanes made ready meanwhile itself. */
+  private pumping = false;
   private queuedJobs = 0;
+  private readonly deadlines: JobDeadlines;
+  private readonly pumpNow = (): void => {
+    this.pumpScheduled = false;
+    this.pump();
+  };
 
   constructor(
-    private readonly loop: EventLoopImpl,
+    loop: EventLoopImpl,
     private readonly logger: Logger,
     private readonly counters: PoolCounters,
     private readonly limits: SchedulerLimits,
     /** Called whenever the pool may have become idle (drain completion). */
     private readonly onMaybeIdle: () => void,
-  ) {}
+  ) {
+    this.deadlines = new JobDeadlines(loop, logger, {
+      running: () => this.runningJobs(),
+      onTimeout: (job) => this.onTimeout(job),
+      onStuck: (job) => this.onStuck(job),
+    });
+  }
 
-  /** Queues a job for `ref`'s lane: coalesced, dropped on overflow, or appended. */
-  admit(ref: DomainRef, spec: JobSpec, timeoutMs: number): void {
+  /**
+   * Queues a job of `kind` for `ref`'s lane: coalesced into the queued job of the same event
+   * and `coalesceKey`, dropped on overflow, or appended.
+   */
+  admit(
+    ref: DomainRef,
+    kind: JobKind,
+    payload: unknown,
+    coalesceKey: string | undefined,
+    onOutcome: ((outcome: JobOutcome) => void) | undefined,
+  ): void {
     this.counters.submitted++;
-    let lane = this.lanes.get(ref.uuid);
+    const uuid = ref.uuid;
+    let lane = this.lanes.get(uuid);
     if (lane === undefined) {
-      lane = new Lane(ref.uuid);
-      this.lanes.set(ref.uuid, lane);
+      lane = new Lane(uuid);
+      this.lanes.set(uuid, lane);
     }
-    if (spec.coalesceKey !== undefined) {
-      const queued = lane.coalesce.get(spec.coalesceKey);
+    if (coalesceKey !== undefined) {
+      const queued = lane.coalesced(kind.event, coalesceKey);
       if (queued !== undefined && queued.ref.incarnation === ref.incarnation) {
-        queued.payload = spec.payload;
+        queued.payload = payload;
         this.counters.coalesced++;
         return;
       }
     }
-    if (lane.queue.length >= this.limits.laneQueueLimit) {
-      this.overflow(lane, ref, spec);
+    if (lane.size >= this.limits.laneQueueLimit) {
+      this.overflow(lane, ref, kind, onOutcome);
       this.forgetIfIdle(lane);
       return;
     }
-    const job = new Job(lane, ref, spec, timeoutMs);
-    lane.queue.push(job);
+    lane.push(new Job(lane, ref, kind, payload, coalesceKey, onOutcome));
     this.queuedJobs++;
-    if (spec.coalesceKey !== undefined) lane.coalesce.set(spec.coalesceKey, job);
     this.markReady(lane);
   }
 
@@ -85,22 +106,34 @@ export class LaneScheduler {
         abandoned++;
         job.done("closed");
       }
+      lane.live = false;
       const job = lane.running;
       if (job === undefined) continue;
       abandoned++;
       job.abandoned = true;
       lane.running = undefined;
-      this.clearTimers(job);
+      this.deadlines.forget(job);
       this.releaseSlot(job);
       job.abort(closed);
       job.done("closed");
     }
     this.lanes.clear();
     this.ready = [];
+    this.deadlines.stop();
     return abandoned;
   }
 
-  private overflow(lane: Lane, ref: DomainRef, spec: JobSpec): void {
+  /** Removes the pool's timeout once nothing runs (drain completed). */
+  stopTimers(): void {
+    this.deadlines.stop();
+  }
+
+  private overflow(
+    lane: Lane,
+    ref: DomainRef,
+    kind: JobKind,
+    onOutcome: ((outcome: JobOutcome) => void) | undefined,
+  ): void {
     lane.overflowDrops++;
     lane.episodeDrops++;
     this.counters.overflowDrops++;
@@ -109,18 +142,18 @@ export class LaneScheduler {
         {
           domain: ref.name,
           uuid: ref.uuid,
-          plugin: spec.plugin,
-          event: spec.event,
+          plugin: kind.plugin,
+          event: kind.event,
           limit: this.limits.laneQueueLimit,
         },
         "domain lane full: new events are dropped until it has room",
       );
     }
-    spec.onOutcome?.("overflow");
+    onOutcome?.("overflow");
   }
 
   private markReady(lane: Lane): void {
-    if (lane.running !== undefined || lane.ready || lane.queue.length === 0) return;
+    if (lane.running !== undefined || lane.ready || lane.size === 0) return;
     lane.ready = true;
     this.ready.push(lane);
     this.schedulePump();
@@ -129,19 +162,23 @@ export class LaneScheduler {
   // Jobs start on a microtask, never inside submit(): a monitor callback must not run
   // handler code in its own turn.
   private schedulePump(): void {
-    if (this.pumpScheduled) return;
+    if (this.pumpScheduled || this.pumping) return;
     this.pumpScheduled = true;
-    queueMicrotask(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
+    queueMicrotask(this.pumpNow);
   }
 
+  // A job whose handler completes synchronously settles inside start(): its lane is ready
+  // again at once and takes its turn in this same loop, after the lanes already waiting.
   private pump(): void {
-    while (this.active < this.limits.maxConcurrency && this.ready.length > 0) {
-      const lane = this.ready.shift() as Lane;
-      lane.ready = false;
-      if (this.lanes.get(lane.domainUuid) === lane) this.startNext(lane);
+    this.pumping = true;
+    try {
+      while (this.active < this.limits.maxConcurrency && this.ready.length > 0) {
+        const lane = this.ready.shift() as Lane;
+        lane.ready = false;
+        if (lane.live) this.startNext(lane);
+      }
+    } finally {
+      this.pumping = false;
     }
     this.onMaybeIdle();
   }
@@ -155,7 +192,7 @@ export class LaneScheduler {
         job.done("stale");
         continue;
       }
-      if (job.registration?.disposed) {
+      if (job.kind.disposed) {
         this.counters.rejected++;
         this.logger.warn(
           { uuid: lane.domainUuid, event: job.event },
@@ -174,46 +211,56 @@ export class LaneScheduler {
     job.lane.running = job;
     job.holdsSlot = true;
     this.active++;
-    job.timer = addOneShotTimeout(this.loop, this.logger, job.timeoutMs, () => this.onTimeout(job));
-    // The child logger is built on first use (most jobs never log).
-    const logger = (): Logger =>
-      this.logger.child({
-        domain: job.ref.name,
-        uuid: job.ref.uuid,
-        plugin: job.plugin,
-        event: job.event,
-      });
-    const ctx = createWorkerContext(job, logger, () => this.counters.staleEmits++);
-    let result: Promise<void>;
+    const ctx = new JobContext(job, this);
+    let result: Promise<void> | void;
     try {
-      result = Promise.resolve(job.run(job.payload, ctx));
+      result = job.kind.run(job.payload, ctx);
     } catch (error) {
-      result = Promise.reject(error);
+      this.settle(job, true, error);
+      return;
     }
-    result.then(
-      () => this.settle(job, ctx, false, undefined),
-      (error: unknown) => this.settle(job, ctx, true, error),
+    if (!isThenable(result)) {
+      this.settle(job, false, undefined);
+      return;
+    }
+    this.deadlines.watchTimeout(job);
+    // A foreign thenable is adopted first, so that it cannot call back twice or synchronously.
+    const promise = result instanceof Promise ? result : Promise.resolve(result);
+    promise.then(
+      () => this.settle(job, false, undefined),
+      (error: unknown) => this.settle(job, true, error),
     );
+  }
+
+  /** The job's child logger, built on first use (most jobs never log). */
+  loggerOf(job: Job): Logger {
+    job.logger ??= this.logger.child({
+      domain: job.ref.name,
+      uuid: job.ref.uuid,
+      plugin: job.kind.plugin,
+      event: job.kind.event,
+    });
+    return job.logger;
+  }
+
+  staleEmit(): void {
+    this.counters.staleEmits++;
   }
 
   private onTimeout(job: Job): void {
-    job.timer = undefined;
     if (job.settled || job.abandoned) return;
     job.timedOut = true;
     this.counters.plugin(job.plugin).timeouts++;
-    job.abort(new HandlerTimeoutError(job.event, job.plugin, job.timeoutMs));
+    job.abort(new HandlerTimeoutError(job.event, job.plugin, job.kind.timeoutMs));
     this.logger.warn(
-      { domain: job.ref.name, plugin: job.plugin, event: job.event, timeoutMs: job.timeoutMs },
+      { domain: job.ref.name, plugin: job.plugin, event: job.event, timeoutMs: job.kind.timeoutMs },
       "handler timed out: its signal was aborted",
     );
     if (job.settled) return;
-    job.graceTimer = addOneShotTimeout(this.loop, this.logger, this.limits.abortGraceMs, () =>
-      this.onStuck(job),
-    );
+    this.deadlines.watchGrace(job, this.limits.abortGraceMs);
   }
 
   private onStuck(job: Job): void {
-    job.graceTimer = undefined;
     if (job.settled || job.abandoned) return;
     job.stuck = true;
     this.counters.plugin(job.plugin).stuck++;
@@ -230,24 +277,21 @@ export class LaneScheduler {
     this.releaseSlot(job);
   }
 
-  /** `log.logger` is read only when something is logged (the job's child logger is lazy). */
-  private settle(
-    job: Job,
-    log: { readonly logger: Logger },
-    failed: boolean,
-    error: unknown,
-  ): void {
+  private settle(job: Job, failed: boolean, error: unknown): void {
     if (job.settled) return;
     job.settled = true;
-    this.clearTimers(job);
+    this.deadlines.forget(job);
     job.detach?.();
     if (job.abandoned || job.stuck) {
       this.counters.lateSettles++;
-      log.logger.warn({ failed }, "handler settled after it was declared stuck or abandoned");
+      this.loggerOf(job).warn(
+        { failed },
+        "handler settled after it was declared stuck or abandoned",
+      );
     }
     if (job.abandoned) return;
     this.releaseSlot(job);
-    const outcome = this.counters.recordOutcome(job, failed, error, log);
+    const outcome = this.counters.recordOutcome(job, failed, error, this);
     job.done(outcome);
     const lane = job.lane;
     if (lane.running === job) lane.running = undefined;
@@ -264,7 +308,7 @@ export class LaneScheduler {
   }
 
   private noteRoom(lane: Lane): void {
-    if (lane.episodeDrops === 0 || lane.queue.length >= this.limits.laneQueueLimit) return;
+    if (lane.episodeDrops === 0 || lane.size >= this.limits.laneQueueLimit) return;
     this.logger.warn(
       { uuid: lane.domainUuid, dropped: lane.episodeDrops },
       "domain lane has room again; events were dropped while it was full",
@@ -286,7 +330,8 @@ export class LaneScheduler {
   }
 
   private forgetIfIdle(lane: Lane): void {
-    if (lane.idle && !lane.ready && this.lanes.get(lane.domainUuid) === lane) {
+    if (lane.idle && !lane.ready && lane.live) {
+      lane.live = false;
       this.lanes.delete(lane.domainUuid);
     }
   }
@@ -296,10 +341,15 @@ export class LaneScheduler {
     return true;
   }
 
-  private clearTimers(job: Job): void {
-    if (job.timer !== undefined) this.loop.removeTimeout(job.timer);
-    if (job.graceTimer !== undefined) this.loop.removeTimeout(job.graceTimer);
-    job.timer = undefined;
-    job.graceTimer = undefined;
+  private *runningJobs(): Iterable<Job> {
+    for (const lane of this.lanes.values()) if (lane.running !== undefined) yield lane.running;
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<void> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }

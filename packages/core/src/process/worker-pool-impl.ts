@@ -4,7 +4,7 @@ import type { Logger } from "../common/logger.js";
 import { TOKENS } from "../di/tokens.js";
 import type { DomainRegistry } from "../domain/domain-registry.js";
 import type { EventLoopImpl, TimerId } from "../loop/event-loop-impl.js";
-import type { HandlerRegistration, JobSpec } from "./lane.js";
+import type { JobKind } from "./lane.js";
 import { LaneScheduler } from "./lane-scheduler.js";
 import { addOneShotTimeout } from "./one-shot-timer.js";
 import type {
@@ -43,7 +43,7 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
 @injectable()
 export class WorkerPoolImpl implements WorkerPool, Disposable {
   private readonly handlerTimeoutMs: number;
-  private readonly handlers = new Map<string, HandlerRegistration>();
+  private readonly handlers = new Map<string, JobKind>();
   private readonly counters = new PoolCounters();
   private readonly scheduler: LaneScheduler;
   private readonly subscriptions = new DisposableStore();
@@ -102,14 +102,16 @@ export class WorkerPoolImpl implements WorkerPool, Disposable {
     if (options.timeoutMs !== undefined) positiveInt("timeoutMs", options.timeoutMs, 0);
     const container = options.container ?? this.container;
     const token = handler as unknown as InjectionToken<ProcessEventHandler<T>>;
-    const registration: HandlerRegistration = {
-      eventName: type.name,
+    const registration: JobKind = {
       plugin: options.plugin,
+      event: type.name,
       container,
-      timeoutMs: options.timeoutMs,
+      timeoutMs: options.timeoutMs ?? this.handlerTimeoutMs,
       // A fresh instance per event: handlers keep no state between events.
       run: (payload, ctx) => container.resolve(token).handle(payload as T, ctx),
       disposed: false,
+      sink: undefined,
+      stats: undefined,
     };
     this.handlers.set(type.name, registration);
     return toDisposable(() => {
@@ -130,17 +132,7 @@ export class WorkerPoolImpl implements WorkerPool, Disposable {
         this.reject("no handler is registered", domainUuid, type.name, undefined);
         return;
       }
-      const key = options?.coalesceKey;
-      this.enqueue(domainUuid, {
-        plugin: registration.plugin,
-        event: type.name,
-        container: registration.container,
-        timeoutMs: registration.timeoutMs,
-        run: registration.run,
-        payload,
-        coalesceKey: key === undefined ? undefined : `${type.name}\0${key}`,
-        registration,
-      });
+      this.enqueue(domainUuid, registration, payload, options?.coalesceKey, undefined);
     } catch (error) {
       // submit() runs inside monitor callbacks: nothing may escape.
       this.counters.rejected++;
@@ -155,17 +147,17 @@ export class WorkerPoolImpl implements WorkerPool, Disposable {
   ): Promise<JobOutcome> {
     return new Promise<JobOutcome>((resolve) => {
       try {
-        this.enqueue(domainUuid, {
+        const kind: JobKind = {
           plugin: owner.plugin,
           event: owner.label,
           container: this.container,
-          timeoutMs: owner.timeoutMs,
+          timeoutMs: owner.timeoutMs ?? this.handlerTimeoutMs,
           run: (_payload, ctx) => fn(ctx),
-          payload: undefined,
-          coalesceKey: undefined,
-          registration: undefined,
-          onOutcome: resolve,
-        });
+          disposed: false,
+          sink: undefined,
+          stats: undefined,
+        };
+        this.enqueue(domainUuid, kind, undefined, undefined, resolve);
       } catch (error) {
         this.counters.rejected++;
         this.logger.error({ err: error, uuid: domainUuid, event: owner.label }, "runInLane failed");
@@ -208,24 +200,30 @@ export class WorkerPoolImpl implements WorkerPool, Disposable {
     return this.scheduler.queued;
   }
 
-  private enqueue(domainUuid: string, spec: JobSpec): void {
+  private enqueue(
+    domainUuid: string,
+    kind: JobKind,
+    payload: unknown,
+    coalesceKey: string | undefined,
+    onOutcome: ((outcome: JobOutcome) => void) | undefined,
+  ): void {
     if (this.closing) {
-      this.reject("the pool is closed", domainUuid, spec.event, spec.onOutcome, "closed");
+      this.reject("the pool is closed", domainUuid, kind.event, onOutcome, "closed");
       return;
     }
     const domain = this.registry.findByUuid(domainUuid);
     if (domain === undefined) {
-      this.reject("unknown domain", domainUuid, spec.event, spec.onOutcome);
+      this.reject("unknown domain", domainUuid, kind.event, onOutcome);
       return;
     }
     const ref = this.registry.ref(domain.uuid);
     if (!ref.isCurrent()) {
       this.counters.staleDrops++;
-      this.logger.debug({ domain: domain.name, event: spec.event }, "domain not live: job dropped");
-      spec.onOutcome?.("stale");
+      this.logger.debug({ domain: domain.name, event: kind.event }, "domain not live: job dropped");
+      onOutcome?.("stale");
       return;
     }
-    this.scheduler.admit(ref, spec, spec.timeoutMs ?? this.handlerTimeoutMs);
+    this.scheduler.admit(ref, kind, payload, coalesceKey, onOutcome);
   }
 
   private reject(
@@ -260,6 +258,7 @@ export class WorkerPoolImpl implements WorkerPool, Disposable {
   private completeDrain(result: DrainResult): void {
     if (this.drainTimer !== undefined) this.loop.removeTimeout(this.drainTimer);
     this.drainTimer = undefined;
+    this.scheduler.stopTimers();
     const finish = this.finishDrain;
     this.finishDrain = undefined;
     finish?.(result);

@@ -83,6 +83,27 @@ describe("WorkerPoolImpl lanes", () => {
     expect(log.slice(4)).toEqual(["end b#1", "start a#2"]);
   });
 
+  it("runs synchronous handlers back to back, FIFO per domain, lanes taking turns, never inside submit()", async () => {
+    const kit = createPoolKit({ maxConcurrency: 1 });
+    const [a, b] = ["a", "b"].map((n) => kit.start(n));
+    const ran: string[] = [];
+    @injectable()
+    class Sync implements ProcessEventHandler<{ n: number }> {
+      handle(p: { n: number }, ctx: WorkerContext): void {
+        ran.push(`${ctx.domain.name}#${p.n}`);
+        if (p.n === 1) kit.pool.submit(ctx.domain.uuid, Step, { n: 9 }); // queued behind
+      }
+    }
+    kit.pool.registerHandler(Step, Sync, { plugin: "p" });
+    for (const n of [1, 2, 3]) kit.pool.submit(a, Step, { n });
+    for (const n of [1, 2]) kit.pool.submit(b, Step, { n });
+    expect(ran).toEqual([]);
+    await Promise.resolve(); // one microtask: the whole backlog ran in one pump
+    expect(ran).toEqual(["a#1", "b#1", "a#2", "b#2", "a#3", "b#9", "a#9"]);
+    expect(kit.pool.stats()).toMatchObject({ running: 0, queued: 0, lanes: [] });
+    expect(kit.pool.stats().plugins.p.completed).toBe(7);
+  });
+
   it("resolves handlers from the given container with their injected services", async () => {
     const kit = createPoolKit();
     const Greeting = createToken<string>("test", "Greeting");

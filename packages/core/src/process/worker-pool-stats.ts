@@ -23,6 +23,13 @@ export class PoolCounters {
     return stats;
   }
 
+  /** The counters of `job`'s plugin (cached on its kind: looked up once per registration). */
+  of(job: Job): PluginWorkerStats {
+    const kind = job.kind;
+    kind.stats ??= this.plugin(kind.plugin);
+    return kind.stats;
+  }
+
   /**
    * Classifies how a settled job ended, counts it for its plugin and logs failures: a
    * rejection after the job's signal was aborted (stale domain, pool closed) is expected and
@@ -32,21 +39,21 @@ export class PoolCounters {
     job: Job,
     failed: boolean,
     error: unknown,
-    log: { readonly logger: Logger },
+    log: { loggerOf(job: Job): Logger },
   ): JobOutcome {
-    const stats = this.plugin(job.plugin);
     if (job.timedOut) return "timed-out"; // counted when the timeout fired
+    const stats = this.of(job);
     if (!failed) {
       stats.completed++;
       return "done";
     }
     if (job.aborted) {
       stats.cancelled++;
-      log.logger.debug({ err: error }, "handler ended by its aborted signal");
+      log.loggerOf(job).debug({ err: error }, "handler ended by its aborted signal");
       return "cancelled";
     }
     stats.errors++;
-    log.logger.error({ err: error }, "handler failed");
+    log.loggerOf(job).error({ err: error }, "handler failed");
     return "failed";
   }
 
@@ -56,10 +63,10 @@ export class PoolCounters {
     let queued = 0;
     let stuckLanes = 0;
     for (const lane of lanes) {
-      queued += lane.queue.length;
+      queued += lane.size;
       const entry: LaneStats = {
         domainUuid: lane.domainUuid,
-        queued: lane.queue.length,
+        queued: lane.size,
         running: lane.running !== undefined,
         overflowDrops: lane.overflowDrops,
       };

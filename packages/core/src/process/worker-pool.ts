@@ -117,13 +117,17 @@ export interface DrainResult {
  *   overflow episode and once more with the total when the lane has room again.
  * - Coalescing (see {@link SubmitOptions.coalesceKey}): only queued jobs merge; a running one
  *   is never changed, so a storm costs at most one running plus one queued job per key.
- * - Timeouts: the handler's signal is aborted after `handlerTimeoutMs`; a handler still
- *   running `abortGraceMs` later is declared stuck (logged, counted): its lane stays blocked to
- *   keep FIFO, but its global slot is given back so stuck handlers never starve other domains.
+ * - Timeouts: the handler's signal is aborted `handlerTimeoutMs` after it returned its
+ *   promise (a handler that completes synchronously cannot be interrupted and is not timed); a
+ *   handler still running `abortGraceMs` later is declared stuck (logged, counted): its lane
+ *   stays blocked to keep FIFO, but its global slot is given back so stuck handlers never
+ *   starve other domains.
  *   The number of handlers in flight is thus at most `maxConcurrency` plus the stuck lanes.
  * - Errors (sync throws and rejections) are caught, logged with the plugin name and counted.
  * - A job whose incarnation ended before it started is dropped (`staleDrops`).
- * - Timers come from the daemon's EventLoopImpl, so tests run on virtual time.
+ * - Timers come from the daemon's EventLoopImpl, so tests run on virtual time. On a loop with a
+ *   clock (`EventLoopImpl.now`) all running handlers share one timeout, armed at the earliest
+ *   deadline; otherwise each handler gets its own.
  */
 export interface WorkerPool {
   /**
