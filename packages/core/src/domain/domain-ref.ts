@@ -21,6 +21,22 @@ export class DomainRecord implements Domain {
     readonly name: string,
   ) {}
 
+  private leased: DomainRefImpl | undefined = undefined;
+
+  /**
+   * The lease on the current incarnation, shared by every caller until the incarnation
+   * changes (it is immutable, and every job of a storm needs one).
+   */
+  ref(): DomainRefImpl {
+    const ref = this.leased;
+    if (ref?.incarnation === this.incarnation && ref.signal === this.lease.signal) return ref;
+    const fresh = new DomainRefImpl(this);
+    // Shared: nobody may hang anything on it.
+    Object.freeze(fresh);
+    this.leased = fresh;
+    return fresh;
+  }
+
   /** Ends the live lease (idempotent). */
   endLease(why: DomainStaleError["why"]): void {
     if (!this.lease.signal.aborted) {

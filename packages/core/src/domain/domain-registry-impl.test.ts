@@ -157,6 +157,43 @@ describe("DomainRegistryImpl", () => {
     expect(vm.devices.has("net0")).toBe(false);
   });
 
+  it("shares one frozen ref per incarnation (and lease), by uuid in any case or by name", () => {
+    const { registry } = setup();
+    const vm = registry.define({ name: "vm1" });
+    registry.markStarted(vm.uuid);
+    const ref = registry.ref(vm.uuid);
+    expect(registry.ref("vm1")).toBe(ref);
+    expect(registry.ref(vm.uuid.toUpperCase())).toBe(ref);
+    expect(Object.isFrozen(ref)).toBe(true);
+    registry.markStopped(vm.uuid, "shutdown");
+    const stopped = registry.ref(vm.uuid); // same incarnation and (aborted) lease
+    expect(stopped).toBe(ref);
+    expect(stopped.isCurrent()).toBe(false);
+    registry.markStarted(vm.uuid);
+    const next = registry.ref(vm.uuid);
+    expect(next).not.toBe(ref);
+    expect(next).toMatchObject({ incarnation: 2 });
+    expect(next.isCurrent()).toBe(true);
+    expect(ref.isCurrent()).toBe(false);
+  });
+
+  it("keeps a device's record when a patch changes nothing, and copies it when one does", () => {
+    const { registry } = setup();
+    const vm = registry.define({ name: "vm1", devices: { cd0: { trayOpen: false } } });
+    const before = vm.devices.get("cd0");
+    expect(registry.updateDevice(vm.uuid, "cd0", { trayOpen: false })).toBe(before);
+    expect(registry.updateDevice(vm.uuid, "cd0", { locked: undefined })).toBe(before);
+    expect(registry.updateDevice(vm.uuid, "cd0", {})).toBe(before);
+    const after = registry.updateDevice(vm.uuid, "cd0", { trayOpen: true });
+    expect(after).not.toBe(before);
+    expect(after).toEqual({ trayOpen: true });
+    expect(before).toEqual({ trayOpen: false });
+    const added = registry.updateDevice(vm.uuid, "net0", {});
+    expect(added).toEqual({});
+    expect(vm.devices.get("net0")).toBe(added);
+    expect(Object.isFrozen(added)).toBe(true);
+  });
+
   it("a ref leased before the first start is stale once the domain starts", () => {
     const { registry } = setup();
     const vm = registry.define({ name: "vm1" });

@@ -20,7 +20,7 @@ import {
   DomainNotFoundError,
   DomainStateError,
 } from "./domain-errors.js";
-import { DomainRecord, DomainRefImpl } from "./domain-ref.js";
+import { DomainRecord } from "./domain-ref.js";
 import type { DomainRegistry } from "./domain-registry.js";
 import { ListenerSet } from "./listener-set.js";
 
@@ -76,7 +76,7 @@ export class DomainRegistryImpl implements DomainRegistry {
   }
 
   remove(uuid: string): boolean {
-    const record = this.byUuid.get(uuid.toLowerCase());
+    const record = this.recordOf(uuid);
     if (record === undefined) return false;
     this.byUuid.delete(record.uuid);
     this.byName.delete(record.name);
@@ -93,7 +93,7 @@ export class DomainRegistryImpl implements DomainRegistry {
   }
 
   findByUuid(uuid: string): Domain | undefined {
-    return this.byUuid.get(uuid.toLowerCase());
+    return this.recordOf(uuid);
   }
 
   findByName(name: string): Domain | undefined {
@@ -143,15 +143,15 @@ export class DomainRegistryImpl implements DomainRegistry {
   }
 
   detachChannel(uuid: string, channel?: CommandChannel): void {
-    const record = this.byUuid.get(uuid.toLowerCase());
+    const record = this.recordOf(uuid);
     if (record === undefined) return;
     if (channel === undefined || record.channel === channel) record.channel = undefined;
   }
 
   ref(uuidOrName: string): DomainRef {
-    const record = this.byUuid.get(uuidOrName.toLowerCase()) ?? this.byName.get(uuidOrName);
+    const record = this.recordOf(uuidOrName) ?? this.byName.get(uuidOrName);
     if (record === undefined) throw new DomainNotFoundError(uuidOrName);
-    return new DomainRefImpl(record);
+    return record.ref();
   }
 
   updateDevice(
@@ -160,8 +160,13 @@ export class DomainRegistryImpl implements DomainRegistry {
     patch: Record<string, JsonValue | undefined>,
   ): DeviceState {
     const record = this.require(uuid);
-    const next: Record<string, JsonValue> = { ...record.devices.get(alias) };
-    for (const [key, value] of Object.entries(patch)) {
+    const current = record.devices.get(alias);
+    // A patch that changes nothing (an event repeating the known state) keeps the record.
+    if (current !== undefined && !changes(current, patch)) return current;
+    const next: Record<string, JsonValue> = { ...current };
+    for (const key in patch) {
+      if (!Object.hasOwn(patch, key)) continue;
+      const value = patch[key];
       if (value === undefined) delete next[key];
       else next[key] = value;
     }
@@ -186,8 +191,13 @@ export class DomainRegistryImpl implements DomainRegistry {
     return this.removed.add(listener);
   }
 
+  /** Uuids are stored in lower case; callers almost always pass them so (one lookup). */
+  private recordOf(uuid: string): DomainRecord | undefined {
+    return this.byUuid.get(uuid) ?? this.byUuid.get(uuid.toLowerCase());
+  }
+
   private require(uuid: string): DomainRecord {
-    const record = this.byUuid.get(uuid.toLowerCase());
+    const record = this.recordOf(uuid);
     if (record === undefined) throw new DomainNotFoundError(uuid);
     return record;
   }
@@ -211,4 +221,14 @@ export class DomainRegistryImpl implements DomainRegistry {
     this.lifecycle.fire(record, { ...change, state, incarnation: record.incarnation });
     return record;
   }
+}
+
+/** True when applying `patch` to `device` would change a field. */
+function changes(device: DeviceState, patch: Record<string, JsonValue | undefined>): boolean {
+  for (const key in patch) {
+    if (!Object.hasOwn(patch, key)) continue;
+    const value = patch[key];
+    if (value === undefined ? Object.hasOwn(device, key) : device[key] !== value) return true;
+  }
+  return false;
 }

@@ -61,7 +61,8 @@ export interface DomainRegistry {
 
   /**
    * Shallow-merges `patch` into the device `alias` (created when absent); a field set to
-   * `undefined` is deleted. Returns the new (frozen) record. @throws DomainNotFoundError
+   * `undefined` is deleted. Returns the device's (frozen) record: a new one, or the current one
+   * when the patch changes no field. @throws DomainNotFoundError
    */
   updateDevice(
     uuid: string,
