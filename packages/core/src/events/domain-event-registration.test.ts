@@ -82,6 +82,27 @@ describe("DomainEventState registration", () => {
     expect(got).toEqual([[{ uuid: UUID2, name: "vm2" }, { n: 2 }, "ping"]]);
   });
 
+  it("names the domain as it was at queue time, with one frozen object per domain record", () => {
+    const { loop, dir, events } = setup();
+    const got: Array<{ uuid: string; name: string }> = [];
+    events.registerAny({ callback: (d) => got.push(d) });
+    events.queue(Ping, UUID1, { n: 1 });
+    events.queue(Pong, UUID1, { n: 2 });
+    dir.remove(UUID1);
+    events.queue(Ping, UUID1, { n: 3 }); // unknown now: named by its uuid
+    dir.define(UUID1, "renamed"); // a new record with the same uuid
+    events.queue(Ping, UUID1, { n: 4 });
+    loop.runOnce();
+    expect(got).toEqual([
+      { uuid: UUID1, name: "vm1" },
+      { uuid: UUID1, name: "vm1" },
+      { uuid: UUID1, name: UUID1 },
+      { uuid: UUID1, name: "renamed" },
+    ]);
+    expect(got[1]).toBe(got[0]);
+    expect(got.every((d) => Object.isFrozen(d))).toBe(true);
+  });
+
   it("resolves a domain name to its uuid once: the filter stays on that uuid", () => {
     const { loop, dir, events } = setup();
     const got: string[] = [];

@@ -12,6 +12,7 @@ import {
 import {
   type DomainEventCallback,
   type DomainEventDomain,
+  type DomainEventMeta,
   type DomainEventOwner,
   type DomainEventRegistration,
   type DomainEventState,
@@ -36,11 +37,21 @@ interface Registration {
   bucket?: Set<Registration>;
 }
 
-interface QueuedEvent {
-  readonly eventId: string;
-  readonly domain: DomainEventDomain;
-  readonly data: unknown;
-  readonly timestamp: number;
+class QueuedEvent {
+  constructor(
+    readonly eventId: string,
+    readonly domain: DomainEventDomain,
+    readonly data: unknown,
+    readonly timestamp: number,
+  ) {}
+}
+
+class DeliveryMeta implements DomainEventMeta {
+  constructor(
+    readonly event: string,
+    readonly timestamp: number,
+    readonly callbackId: number,
+  ) {}
 }
 
 /** Default {@link DomainEventState}: one per daemon, flushed by a timeout on its loop. */
@@ -57,6 +68,10 @@ export class DomainEventStateImpl implements DomainEventState {
   private closed = false;
   private overflowLogged = false;
   private readonly pendingFrees: Registration[] = [];
+  /** The frozen `{ uuid, name }` handed to callbacks, one per domain record. */
+  private readonly identities = new WeakMap<object, DomainEventDomain>();
+  /** Scratch list of candidate sets for one dispatch (dispatches do not nest; used up to a count). */
+  private readonly lists: Set<Registration>[] = [];
   private readonly counters: DomainEventStats = {
     queued: 0,
     dispatched: 0,
@@ -150,13 +165,7 @@ export class DomainEventStateImpl implements DomainEventState {
         );
       }
     }
-    const name = this.domains.get(domainUuid)?.name ?? domainUuid;
-    this.queued.push({
-      eventId: event.id,
-      domain: Object.freeze({ uuid: domainUuid, name }),
-      data,
-      timestamp: Date.now(),
-    });
+    this.queued.push(new QueuedEvent(event.id, this.identity(domainUuid), data, Date.now()));
     this.counters.queued++;
     if (this.queued.length === 1 && this.timer !== undefined) {
       this.loop.updateTimeout(this.timer, 0);
@@ -224,24 +233,53 @@ export class DomainEventStateImpl implements DomainEventState {
 
   private dispatchOne(ev: QueuedEvent): void {
     this.counters.dispatched++;
-    // A snapshot: registrations added meanwhile start with the next event.
-    for (const reg of this.candidates(ev.eventId, ev.domain.uuid)) {
-      if (reg.removed || !matches(reg, ev.eventId, ev.domain.uuid)) continue;
-      this.counters.delivered++;
-      try {
-        reg.callback(ev.domain, ev.data, {
-          event: ev.eventId,
-          timestamp: ev.timestamp,
-          callbackId: reg.id,
-        });
-      } catch (e) {
-        this.counters.callbackErrors++;
-        this.logger.error(
-          { err: e, event: ev.eventId, domain: ev.domain.uuid, callbackId: reg.id },
-          "domain event callback threw; the other callbacks still get the event",
-        );
-      }
+    const lists = this.lists;
+    let n = this.collect(this.index.get(ev.eventId), ev.domain.uuid, lists, 0);
+    n = this.collect(this.index.get(ANY), ev.domain.uuid, lists, n);
+    if (n === 1) {
+      // Registrations added meanwhile (higher ids) start with the next event; removed ones
+      // leave the set (and are flagged), so iterating the live set is the snapshot.
+      const limit = this.nextCallbackId;
+      for (const reg of lists[0]) if (reg.id < limit) this.deliver(reg, ev);
+      return;
     }
+    if (n === 0) return;
+    // Several sets: merged in registration (id) order, as a snapshot.
+    const all: Registration[] = [];
+    for (let i = 0; i < n; i++) for (const r of lists[i]) all.push(r);
+    all.sort((a, b) => a.id - b.id);
+    for (const reg of all) this.deliver(reg, ev);
+  }
+
+  private deliver(reg: Registration, ev: QueuedEvent): void {
+    if (!matches(reg, ev.eventId, ev.domain.uuid)) return;
+    this.counters.delivered++;
+    try {
+      reg.callback(ev.domain, ev.data, new DeliveryMeta(ev.eventId, ev.timestamp, reg.id));
+    } catch (e) {
+      this.counters.callbackErrors++;
+      this.logger.error(
+        { err: e, event: ev.eventId, domain: ev.domain.uuid, callbackId: reg.id },
+        "domain event callback threw; the other callbacks still get the event",
+      );
+    }
+  }
+
+  /**
+   * The domain as callbacks see it: its uuid and name at queue time (a record's name never
+   * changes), frozen, built once per domain record.
+   */
+  private identity(domainUuid: string): DomainEventDomain {
+    const domain = this.domains.get(domainUuid);
+    if (domain === undefined) return Object.freeze({ uuid: domainUuid, name: domainUuid });
+    // Cached only for the record's own spelling of its uuid (the one every producer uses).
+    if (domain.uuid !== domainUuid) return Object.freeze({ uuid: domainUuid, name: domain.name });
+    let identity = this.identities.get(domain);
+    if (identity === undefined) {
+      identity = Object.freeze({ uuid: domainUuid, name: domain.name });
+      this.identities.set(domain, identity);
+    }
+    return identity;
   }
 
   private hasListener(eventId: string, domainUuid: string): boolean {
@@ -300,30 +338,21 @@ export class DomainEventStateImpl implements DomainEventState {
     return set;
   }
 
-  /** The registrations that may match, in registration (id) order, as a snapshot. */
-  private candidates(eventId: string, domainUuid: string): Registration[] {
-    const lists: Set<Registration>[] = [];
-    this.collect(this.index.get(eventId), domainUuid, lists);
-    this.collect(this.index.get(ANY), domainUuid, lists);
-    if (lists.length === 0) return [];
-    if (lists.length === 1) return [...lists[0]];
-    const all: Registration[] = [];
-    for (const l of lists) for (const r of l) all.push(r);
-    return all.sort((a, b) => a.id - b.id);
-  }
-
+  /** Puts the non-empty candidate sets of `byDomain` in `into` from `n` on; returns the new count. */
   private collect(
     byDomain: Map<string, Set<Registration>> | undefined,
     domainUuid: string,
     into: Set<Registration>[],
-  ): void {
-    if (byDomain === undefined) return;
+    n: number,
+  ): number {
+    if (byDomain === undefined) return n;
     const exact = byDomain.get(domainUuid);
-    if (exact !== undefined && exact.size > 0) into.push(exact);
+    if (exact !== undefined && exact.size > 0) into[n++] = exact;
     const any = byDomain.get(ANY);
-    if (any !== undefined && any.size > 0) into.push(any);
+    if (any !== undefined && any.size > 0) into[n++] = any;
     const pending = byDomain.get(PENDING);
-    if (pending !== undefined && pending.size > 0) into.push(pending);
+    if (pending !== undefined && pending.size > 0) into[n++] = pending;
+    return n;
   }
 
   private runPendingFrees(): void {
