@@ -15,6 +15,7 @@ import type {
 } from "./plugin.js";
 import { PluginHostStartedError, PluginSetupError } from "./plugin-errors.js";
 import {
+  type MonitorCallbackStats,
   type MonitorEventEntry,
   PLUGIN_OPTIONS_TOKEN,
   type PluginHost,
@@ -32,6 +33,14 @@ function shouldLog(count: number): boolean {
   return count <= LOG_BURST_COUNT || count % LOG_EVERY_COUNT === 0;
 }
 
+/** What the host keeps per monitor event entry, so a callback costs one lookup. */
+interface EntryRuntime {
+  readonly log: Logger;
+  readonly stats: MonitorCallbackStats;
+  /** The callback context per domain uuid, for the domain record it was built for. */
+  readonly contexts: Map<string, { domain: Domain; ctx: MonitorCallbackContext }>;
+}
+
 interface LoadedPlugin {
   readonly name: string;
   readonly logger: Logger;
@@ -46,10 +55,7 @@ export class PluginHostImpl implements PluginHost {
   private readonly loaded: LoadedPlugin[] = [];
   private readonly entries = new Map<string, MonitorEventEntry>();
   private readonly loggers = new Map<string, Logger>();
-  private readonly contexts = new WeakMap<
-    MonitorEventEntry,
-    Map<string, { domain: Domain; ctx: MonitorCallbackContext }>
-  >();
+  private readonly runtimes = new WeakMap<MonitorEventEntry, EntryRuntime>();
   private readonly counters: PluginHostStats = { monitorCallbacks: {}, unknownDomain: 0 };
   private readonly pendingDisposals: Array<Promise<void>> = [];
   private started = false;
@@ -106,20 +112,19 @@ export class PluginHostImpl implements PluginHost {
 
   invokeMonitorEvent(entry: MonitorEventEntry, domainUuid: string, data: unknown): boolean {
     const domain = this.domains.findByUuid(domainUuid);
-    const log = this.loggers.get(entry.plugin) ?? this.logger.child({ plugin: entry.plugin });
+    const runtime = this.runtimeOf(entry);
     if (domain === undefined) {
       this.counters.unknownDomain++;
       const n = this.counters.unknownDomain;
-      log[shouldLog(n) ? "warn" : "debug"](
+      runtime.log[shouldLog(n) ? "warn" : "debug"](
         { event: entry.eventName, uuid: domainUuid, unknownDomain: n },
         "monitor event for an unknown domain dropped",
       );
       return false;
     }
-    const stats = this.counters.monitorCallbacks[entry.plugin] ?? { invoked: 0, errors: 0 };
-    this.counters.monitorCallbacks[entry.plugin] = stats;
+    const stats = runtime.stats;
     stats.invoked++;
-    const ctx = this.callbackContext(entry, domain, log);
+    const ctx = this.callbackContext(entry, runtime, domain);
     try {
       entry.onEvent(ctx, ctx.domain, data as never);
       return true;
@@ -133,23 +138,32 @@ export class PluginHostImpl implements PluginHost {
     }
   }
 
+  /** The entry's logger, counters and contexts, set up at its first event. */
+  private runtimeOf(entry: MonitorEventEntry): EntryRuntime {
+    let runtime = this.runtimes.get(entry);
+    if (runtime === undefined) {
+      const plugin = entry.plugin;
+      const stats = this.counters.monitorCallbacks[plugin] ?? { invoked: 0, errors: 0 };
+      this.counters.monitorCallbacks[plugin] = stats;
+      const log = this.loggers.get(plugin) ?? this.logger.child({ plugin });
+      runtime = { log, stats, contexts: new Map() };
+      this.runtimes.set(entry, runtime);
+    }
+    return runtime;
+  }
+
   /**
    * The frozen context of `entry`'s callback for `domain`, built once per (entry, domain
    * record) and reused: it reads the domain's live fields through getters.
    */
-  private callbackContext(entry: MonitorEventEntry, domain: Domain, log: Logger) {
-    let byDomain = this.contexts.get(entry);
-    if (byDomain === undefined) {
-      byDomain = new Map();
-      this.contexts.set(entry, byDomain);
-    }
-    const cached = byDomain.get(domain.uuid);
+  private callbackContext(entry: MonitorEventEntry, runtime: EntryRuntime, domain: Domain) {
+    const cached = runtime.contexts.get(domain.uuid);
     if (cached !== undefined && cached.domain === domain) return cached.ctx;
     const services = { domains: this.domains, workers: this.workers, events: this.events };
     const ctx = createMonitorCallbackContext(services, domain, () =>
-      log.child({ event: entry.eventName, domain: domain.name, uuid: domain.uuid }),
+      runtime.log.child({ event: entry.eventName, domain: domain.name, uuid: domain.uuid }),
     );
-    byDomain.set(domain.uuid, { domain, ctx });
+    runtime.contexts.set(domain.uuid, { domain, ctx });
     return ctx;
   }
 
