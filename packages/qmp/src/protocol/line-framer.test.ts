@@ -77,4 +77,90 @@ describe("LineFramer", () => {
       ),
     );
   });
+
+  it("forEachLine() hands lines over one by one and stops when told to", () => {
+    const f = new LineFramer();
+    const seen: string[] = [];
+    expect(f.forEachLine("a\r\nb\nc\nd", (l) => seen.push(l) < 2)).toBeUndefined();
+    expect(seen).toEqual(["a", "b"]);
+    // The rest of the chunk was dropped with the tail.
+    expect(f.pendingBytes).toBe(0);
+  });
+
+  it("counts the cap in bytes received, multi-byte characters and cut characters included", () => {
+    // "é" is 2 bytes: 4 of them are 8 bytes, the cap; a fifth is over it.
+    const ok = new LineFramer(8);
+    const line = Buffer.from("éééé\n");
+    expect([...line].flatMap((b) => ok.push(Buffer.from([b])))).toEqual(["éééé"]);
+    const bad = new LineFramer(8);
+    const over = Buffer.from("ééééé\n");
+    expect(() => bad.push(over.subarray(0, 9))).toThrow(/longer than 8 bytes/);
+    // Invalid bytes count as the bytes they are, not as the 3-byte U+FFFD they decode to.
+    const invalid = new LineFramer(8);
+    expect(
+      invalid.push(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0a])),
+    ).toEqual(["\uFFFD".repeat(8)]);
+  });
+
+  it("agrees with a byte-by-byte reference on any bytes, chunking and cap (property)", () => {
+    const byte = fc.oneof(
+      fc.constantFrom(0x0d, 0x7b, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0xff),
+      fc.integer({ min: 0, max: 255 }),
+    );
+    // Lines around the cap's length, ending in LF, CRLF, a lone CR or nothing.
+    const piece = fc.tuple(
+      fc.array(byte, { maxLength: 14 }),
+      fc.constantFrom([0x0a], [0x0d, 0x0a], [0x0d], []),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 12 }),
+        (pieces, cuts, cap) => {
+          const bytes = Buffer.from(pieces.flatMap(([body, end]) => [...body, ...end]));
+          const expected = referenceLines(bytes, cap);
+          const offsets = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          const f = new LineFramer(cap);
+          const out: string[] = [];
+          let error: unknown;
+          let at = 0;
+          for (const o of [...offsets, bytes.length]) {
+            const r = f.feed(bytes.subarray(at, o));
+            out.push(...r.lines);
+            at = o;
+            if (r.error) {
+              error = r.error;
+              break;
+            }
+            expect(f.pendingBytes).toBeLessThanOrEqual(cap + 1);
+          }
+          expect(out).toEqual(expected.lines);
+          expect(error !== undefined).toBe(expected.overflow);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
 });
+
+/**
+ * What the framer must produce, computed the plain way on the whole stream: split the bytes at
+ * each LF, drop one CR before it, decode each line alone, skip empty ones, stop at the first
+ * line (or unterminated tail, a final lone CR not counted) longer than `cap` bytes.
+ */
+function referenceLines(bytes: Buffer, cap: number): { lines: string[]; overflow: boolean } {
+  const lines: string[] = [];
+  let start = 0;
+  for (let nl = bytes.indexOf(0x0a); nl !== -1; nl = bytes.indexOf(0x0a, start)) {
+    const end = nl > start && bytes[nl - 1] === 0x0d ? nl - 1 : nl;
+    if (end - start > cap) return { lines, overflow: true };
+    if (end > start) lines.push(bytes.toString("utf8", start, end));
+    start = nl + 1;
+  }
+  const rest = bytes.length - start;
+  const pending = rest > 0 && bytes[bytes.length - 1] === 0x0d ? rest - 1 : rest;
+  return { lines, overflow: pending > cap };
+}

@@ -1,3 +1,4 @@
+import { StringDecoder } from "node:string_decoder";
 import { QmpLineTooLongError } from "../errors/qmp-errors.js";
 import { MAX_LINE_BYTES } from "../limits.js";
 
@@ -7,18 +8,29 @@ const CR = 0x0d;
 /**
  * Splits a byte stream into lines (LF or CRLF; the CR is dropped), keeping a partial tail across
  * chunks. Lines are decoded as UTF-8 (invalid bytes become U+FFFD, which JSON parsing then
- * rejects). Empty lines are skipped.
+ * rejects; a character split across chunks is kept whole). Empty lines are skipped.
  *
- * Memory stays bounded: the tail never exceeds `maxLineBytes`; once a line would, the framer
- * reports {@link QmpLineTooLongError} and refuses further input.
+ * Memory stays bounded: the tail never exceeds `maxLineBytes` bytes of input; once a line would,
+ * the framer reports {@link QmpLineTooLongError} and refuses further input. The cap is exact, in
+ * bytes received, CR and LF excluded.
+ *
+ * Each chunk is decoded once and split as a string, as a plain `indexOf` client would: while the
+ * held tail plus the chunk fit within the cap, no line completed in it can exceed the cap, so no
+ * line is measured. Only a chunk that could complete or hold an oversized line is walked line by
+ * line in bytes.
  *
  * @example
  * const framer = new LineFramer();
  * for (const line of framer.push(chunk)) handle(line);
  */
 export class LineFramer {
-  private tail: Buffer[] = [];
+  private readonly decoder = new StringDecoder("utf8");
+  /** The incomplete line, decoded (a character cut by the chunk is held by the decoder). */
+  private tail = "";
+  /** Bytes received for the incomplete line, bytes held by the decoder included. */
   private tailBytes = 0;
+  /** Whether the last byte received was a CR (an LF in the next chunk then ends a CRLF). */
+  private crPending = false;
   private failed = false;
 
   constructor(private readonly maxLineBytes: number = MAX_LINE_BYTES) {}
@@ -45,49 +57,98 @@ export class LineFramer {
    */
   feed(chunk: Buffer | string): { lines: string[]; error: QmpLineTooLongError | undefined } {
     const lines: string[] = [];
-    if (this.failed) return { lines, error: new QmpLineTooLongError(this.maxLineBytes) };
+    const error = this.forEachLine(chunk, (line) => {
+      lines.push(line);
+      return true;
+    });
+    return { lines, error };
+  }
+
+  /**
+   * Feeds a chunk, calling `onLine` with each line it completes, in order, without collecting
+   * them. `onLine` returns false to stop: the rest of the chunk is then discarded and the framer
+   * should not be fed again (its caller is done with the stream). Returns the
+   * {@link QmpLineTooLongError} once a line exceeded the cap (the lines before it were
+   * delivered), and from then on at every call.
+   */
+  forEachLine(
+    chunk: Buffer | string,
+    onLine: (line: string) => boolean,
+  ): QmpLineTooLongError | undefined {
+    if (this.failed) return new QmpLineTooLongError(this.maxLineBytes);
     const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+    if (buf.length === 0) return undefined;
+    // Any line completed here, and the tail left, is at most tailBytes + buf.length bytes long.
+    if (this.tailBytes + buf.length > this.maxLineBytes) return this.feedMeasured(buf, onLine);
+    const text = this.tail + this.decoder.write(buf);
+    let nl = text.indexOf("\n");
+    if (nl === -1) {
+      this.tail = text;
+      this.tailBytes += buf.length;
+      this.crPending = buf[buf.length - 1] === CR;
+      return undefined;
+    }
     let start = 0;
-    for (let nl = buf.indexOf(LF, start); nl !== -1; nl = buf.indexOf(LF, start)) {
-      const crlf = this.endsWithCr(buf, start, nl);
-      if (this.tooLong(this.tailBytes + (nl - start) - (crlf ? 1 : 0))) return this.overflow(lines);
-      const piece = buf.subarray(start, nl);
-      const whole = this.tailBytes === 0 ? piece : Buffer.concat([...this.tail, piece]);
-      this.tail = [];
-      this.tailBytes = 0;
-      const end =
-        whole.length > 0 && whole[whole.length - 1] === CR ? whole.length - 1 : whole.length;
-      if (end > 0) lines.push(whole.toString("utf8", 0, end));
+    do {
+      const end = nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+      if (end > start && !onLine(text.slice(start, end))) return this.stop();
       start = nl + 1;
+      nl = text.indexOf("\n", start);
+    } while (nl !== -1);
+    this.tail = start < text.length ? text.slice(start) : "";
+    this.tailBytes = buf.length - 1 - buf.lastIndexOf(LF);
+    this.crPending = this.tailBytes > 0 && buf[buf.length - 1] === CR;
+    return undefined;
+  }
+
+  /** The exact path: every line's length counted in bytes before it is decoded. */
+  private feedMeasured(
+    buf: Buffer,
+    onLine: (line: string) => boolean,
+  ): QmpLineTooLongError | undefined {
+    let start = 0;
+    for (let nl = buf.indexOf(LF); nl !== -1; nl = buf.indexOf(LF, start)) {
+      const crlf = nl > start ? buf[nl - 1] === CR : this.crPending;
+      if (this.tailBytes + (nl - start) - (crlf ? 1 : 0) > this.maxLineBytes)
+        return this.overflow();
+      // Decoded with its LF, so that bytes of a cut character before it end here, as U+FFFD.
+      const text = this.tail + this.decoder.write(buf.subarray(start, nl + 1));
+      this.tail = "";
+      this.tailBytes = 0;
+      this.crPending = false;
+      start = nl + 1;
+      const end = text.length - (crlf ? 2 : 1);
+      if (end > 0 && !onLine(text.slice(0, end))) return this.stop();
     }
     if (start < buf.length) {
-      const rest = buf.subarray(start);
-      // A CR alone may still be completed by an LF in the next chunk, so it counts as pending.
-      const pending = this.tailBytes + rest.length - (rest[rest.length - 1] === CR ? 1 : 0);
-      if (this.tooLong(pending)) return this.overflow(lines);
-      // A small slice would pin its whole chunk: copy it. A large one is kept as it is.
-      this.tail.push(rest.length * 2 < buf.length ? Buffer.from(rest) : rest);
-      this.tailBytes += rest.length;
+      const rest = buf.length - start;
+      const endsWithCr = buf[buf.length - 1] === CR;
+      // A CR alone may still be completed by an LF in the next chunk, so it is not counted.
+      if (this.tailBytes + rest - (endsWithCr ? 1 : 0) > this.maxLineBytes) return this.overflow();
+      this.tail += this.decoder.write(buf.subarray(start));
+      this.tailBytes += rest;
+      this.crPending = endsWithCr;
     }
-    return { lines, error: undefined };
+    return undefined;
   }
 
-  /** True when the line ending at `nl` has a CR before its LF (in this chunk or the tail). */
-  private endsWithCr(buf: Buffer, start: number, nl: number): boolean {
-    if (nl > start) return buf[nl - 1] === CR;
-    const last = this.tail[this.tail.length - 1];
-    return last !== undefined && last[last.length - 1] === CR;
-  }
-
-  private tooLong(bytes: number): boolean {
-    return bytes > this.maxLineBytes;
+  /** Drops what is held after a caller stopped mid-chunk. */
+  private stop(): undefined {
+    this.reset();
+    return undefined;
   }
 
   /** Enters the failed state: drops the tail, refuses all further input. */
-  private overflow(lines: string[]): { lines: string[]; error: QmpLineTooLongError } {
+  private overflow(): QmpLineTooLongError {
     this.failed = true;
-    this.tail = [];
+    this.reset();
+    return new QmpLineTooLongError(this.maxLineBytes);
+  }
+
+  private reset(): void {
+    this.tail = "";
     this.tailBytes = 0;
-    return { lines, error: new QmpLineTooLongError(this.maxLineBytes) };
+    this.crPending = false;
+    this.decoder.end();
   }
 }
