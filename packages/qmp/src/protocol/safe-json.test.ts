@@ -46,4 +46,23 @@ describe("parseJsonLine", () => {
       expect(parseJsonLine(bad)).toMatchObject({ ok: false, reason: "malformed" });
     }
   });
+
+  it("keeps keys that only resemble the forbidden ones, and counts nested removals", () => {
+    const r = parseJsonLine(
+      '{"__proto_x": 1, "constructors": 2, "Prototype": 3, "l": [[{"__proto__": 1}], {"constructor": 2}]}',
+    );
+    expect(r).toEqual({
+      ok: true,
+      value: { __proto_x: 1, constructors: 2, Prototype: 3, l: [[{}], {}] },
+      strippedKeys: 2,
+    });
+  });
+
+  it("counts depth through arrays and objects alike, scalars included at any level", () => {
+    const nested = (d: number) => `${'{"a": ['.repeat(d)}1${"]}".repeat(d)}`;
+    // Each step is two levels (object, then array): 32 steps is 64 deep.
+    expect(parseJsonLine(nested(32)).ok).toBe(true);
+    expect(parseJsonLine(`[${nested(32)}]`)).toMatchObject({ ok: false, reason: "too-deep" });
+    expect(parseJsonLine('"x"')).toEqual({ ok: true, value: "x", strippedKeys: 0 });
+  });
 });

@@ -28,12 +28,12 @@ export function parseJsonLine(line: string, maxDepth: number = MAX_JSON_DEPTH): 
   let value: unknown;
   try {
     // V8's JSON.parse is iterative: a hostile depth cannot overflow the stack here, and the
-    // walk below stops descending past maxDepth.
+    // walk below stops descending past maxDepth (so it is recursive at most maxDepth deep).
     value = JSON.parse(line);
   } catch (e) {
     return { ok: false, reason: "malformed", detail: e instanceof Error ? e.message : String(e) };
   }
-  const stripped = stripForbiddenKeys(value, 1, maxDepth);
+  const stripped = hardenParsedJson(value, maxDepth);
   if (stripped < 0) {
     return { ok: false, reason: "too-deep", detail: `nesting deeper than ${maxDepth}` };
   }
@@ -41,32 +41,58 @@ export function parseJsonLine(line: string, maxDepth: number = MAX_JSON_DEPTH): 
 }
 
 /**
- * Removes forbidden own keys from `value` and everything below it; returns how many, or -1 as
- * soon as the nesting exceeds `maxDepth` (`depth` is the nesting of `value` itself).
+ * Removes own `__proto__`, `constructor` and `prototype` keys from a value just parsed by
+ * `JSON.parse` and everything below it; returns how many were removed, or -1 when the nesting
+ * exceeds `maxDepth` (the value itself is at depth 1). This is the check of
+ * {@link parseJsonLine}, for a caller that parses the line itself.
+ * @internal
  */
-function stripForbiddenKeys(value: unknown, depth: number, maxDepth: number): number {
-  if (typeof value !== "object" || value === null) return 0;
+export function hardenParsedJson(value: unknown, maxDepth: number = MAX_JSON_DEPTH): number {
+  return typeof value === "object" && value !== null ? strip(value, 1, maxDepth) : 0;
+}
+
+/**
+ * One walk over the containers only (scalars are not visited). Keys are matched by length
+ * first: a parsed object's keys are compared with the forbidden names only when they could be
+ * one of them, which keeps the walk over an ordinary QMP message at a few tens of ns.
+ */
+function strip(obj: object, depth: number, maxDepth: number): number {
   if (depth > maxDepth) return -1;
   let stripped = 0;
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      const n = stripForbiddenKeys(item, depth + 1, maxDepth);
+  if (Array.isArray(obj)) {
+    for (let i = 0; i < obj.length; i++) {
+      const item: unknown = obj[i];
+      if (typeof item !== "object" || item === null) continue;
+      const n = strip(item, depth + 1, maxDepth);
       if (n < 0) return -1;
       stripped += n;
     }
     return stripped;
   }
-  const obj = value as Record<string, unknown>;
-  for (const key in obj) {
-    if (!Object.hasOwn(obj, key)) continue;
-    if (FORBIDDEN_KEYS.has(key)) {
-      delete obj[key];
-      stripped++;
-    } else {
-      const n = stripForbiddenKeys(obj[key], depth + 1, maxDepth);
-      if (n < 0) return -1;
-      stripped += n;
+  const rec = obj as Record<string, unknown>;
+  // for-in, not Object.keys: no array per object. It also lists inherited enumerable keys,
+  // which a parsed object has none of unless Object.prototype was already polluted; removal
+  // is for own keys only.
+  for (const key in rec) {
+    if (isForbiddenKey(key)) {
+      if (Object.hasOwn(rec, key)) {
+        delete rec[key];
+        stripped++;
+      }
+      continue;
     }
+    const item = rec[key];
+    if (typeof item !== "object" || item === null) continue;
+    const n = strip(item, depth + 1, maxDepth);
+    if (n < 0) return -1;
+    stripped += n;
   }
   return stripped;
+}
+
+/** Same as `FORBIDDEN_KEYS.has(key)`, without hashing keys that cannot match. */
+function isForbiddenKey(key: string): boolean {
+  const len = key.length;
+  if (len === 9) return key === "__proto__" || key === "prototype";
+  return len === 11 && key === "constructor";
 }
