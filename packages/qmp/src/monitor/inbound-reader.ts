@@ -2,7 +2,7 @@ import type { Logger } from "@virtevent/core";
 import { QmpGreetingError, QmpProtocolError } from "../errors/qmp-errors.js";
 import { LOG_EXCERPT_CHARS } from "../limits.js";
 import { LineFramer } from "../protocol/line-framer.js";
-import { classifyMessage, type QmpEvent, type QmpGreeting } from "../protocol/messages.js";
+import { classifyMessage, eventOf, type QmpEvent, type QmpGreeting } from "../protocol/messages.js";
 import { parseJsonLine } from "../protocol/safe-json.js";
 import { bump, type QmpCounters, type QmpDropReason } from "./counters.js";
 import type { ResolvedMonitorOptions } from "./monitor-options.js";
@@ -43,17 +43,20 @@ export class InboundReader {
 
   /** Feeds one chunk read from the stream. */
   push(chunk: Buffer | string): void {
-    const { lines, error } = this.framer.feed(chunk);
+    if (this.sink.state() === "closed") return;
     // Lines completed before an oversized one are still handled (a reply may be among them).
-    for (const line of lines) {
-      if (this.sink.state() === "closed") return;
-      this.line(line);
-    }
+    const error = this.framer.forEachLine(chunk, this.onLine);
     if (error && this.sink.state() !== "closed") {
       this.counters.protocolErrors++;
       this.sink.onFatal(error);
     }
   }
+
+  /** Handles one line; false once the monitor closed, which stops the framer. */
+  private readonly onLine = (line: string): boolean => {
+    this.line(line);
+    return this.sink.state() !== "closed";
+  };
 
   private line(line: string): void {
     this.counters.linesIn++;
@@ -76,8 +79,15 @@ export class InboundReader {
         "QMP message carried __proto__/constructor/prototype keys; removed",
       );
     }
-    const msg = classifyMessage(parsed.value);
     const state = this.sink.state();
+    // Events are nearly every line: they skip the classification object.
+    const event = state === "greeting" ? undefined : eventOf(parsed.value);
+    if (event) {
+      this.counters.messagesIn++;
+      this.sink.onEvent(event);
+      return;
+    }
+    const msg = classifyMessage(parsed.value);
     if (state === "greeting") {
       this.beforeGreeting(msg, line);
       return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyMessage } from "./messages.js";
+import { classifyMessage, eventOf } from "./messages.js";
 
 describe("classifyMessage", () => {
   it("recognises a greeting and its version", () => {
@@ -66,5 +66,41 @@ describe("classifyMessage", () => {
     ]) {
       expect(classifyMessage(v).kind).toBe("invalid");
     }
+  });
+});
+
+describe("eventOf", () => {
+  it("gives the envelope of an event, as classifyMessage does", () => {
+    const msg = {
+      timestamp: { seconds: 1, microseconds: 2 },
+      event: "X",
+      data: { a: 1 },
+    };
+    expect(eventOf(msg)).toEqual({
+      name: "X",
+      data: { a: 1 },
+      timestamp: { seconds: 1, microseconds: 2 },
+    });
+    expect(classifyMessage(msg)).toEqual({ kind: "event", event: eventOf(msg) });
+    expect(eventOf({ event: "Y", timestamp: { seconds: "1", microseconds: 2 } })).toEqual({
+      name: "Y",
+      data: undefined,
+      timestamp: undefined,
+    });
+  });
+
+  it("is undefined for anything else, a greeting carrying an event member included", () => {
+    for (const v of [
+      null,
+      [],
+      "x",
+      { event: 3 },
+      { event: null },
+      { return: {}, id: "a" },
+      { QMP: { capabilities: [] }, event: "X" },
+    ]) {
+      expect(eventOf(v)).toBeUndefined();
+    }
+    expect(classifyMessage({ QMP: { capabilities: [] }, event: "X" }).kind).toBe("greeting");
   });
 });
