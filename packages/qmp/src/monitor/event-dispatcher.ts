@@ -1,8 +1,11 @@
 import type { Logger } from "@virtevent/core";
 import { LOG_EXCERPT_CHARS } from "../limits.js";
 import type { QmpEvent } from "../protocol/messages.js";
-import { bump, type QmpCounters } from "./counters.js";
+import { bump, countEvent, type QmpCounters } from "./counters.js";
 import type { QmpEventListener, QmpEventTable } from "./event-table.js";
+
+/** Distinct event names kept as lookup keys (QEMU has a few dozen; more still work, slower). */
+const NAME_KEYS_REMEMBERED = 32;
 
 /**
  * Delivers events: every event to the wildcard listeners (raw envelope), then a known one to
@@ -12,7 +15,18 @@ import type { QmpEventListener, QmpEventTable } from "./event-table.js";
  * @internal
  */
 export class EventDispatcher {
-  private readonly wildcards = new Set<{ fn: QmpEventListener }>();
+  /**
+   * Replaced, never mutated: a dispatch iterates the array it started with, so a listener
+   * removed during it still sees that event and one added does not, without a copy per event.
+   */
+  private wildcards: readonly { fn: QmpEventListener }[] = [];
+  /**
+   * The first string seen for each event name. A parsed event's name is a new string every
+   * time, and the first Map lookup of a string hashes it, which costs as much as the rest of a
+   * dispatch; comparing it with `===` to these few and looking up the kept string (its hash
+   * computed once) costs a few ns.
+   */
+  private readonly nameKeys: string[] = [];
 
   constructor(
     readonly table: QmpEventTable,
@@ -22,49 +36,77 @@ export class EventDispatcher {
 
   /** Adds a wildcard listener; returns its remover. */
   addWildcard(fn: QmpEventListener): () => void {
+    // An entry per registration: the same function added twice is two listeners.
     const entry = { fn };
-    this.wildcards.add(entry);
-    return () => this.wildcards.delete(entry);
+    this.wildcards = [...this.wildcards, entry];
+    return () => {
+      this.wildcards = this.wildcards.filter((w) => w !== entry);
+    };
   }
 
   dispatch(event: QmpEvent): void {
-    bump(this.counters.eventsByName, event.name);
-    // Copy: a listener removed during this dispatch still sees this event, one added does not.
-    for (const w of [...this.wildcards]) this.guard(event.name, "wildcard", () => w.fn(event));
-    const entry = this.table.get(event.name);
+    const name = this.keyOf(event.name);
+    countEvent(this.counters, name);
+    const wildcards = this.wildcards;
+    for (let i = 0; i < wildcards.length; i++) {
+      try {
+        wildcards[i].fn(event);
+      } catch (error) {
+        this.listenerThrew(name, "wildcard", error);
+      }
+    }
+    const entry = this.table.get(name);
     if (!entry) {
       this.counters.unknownEvents++;
       return;
     }
-    let parsed: ReturnType<typeof entry.schema.safeParse> | undefined;
-    // safeParse does not catch what a refinement throws: a buggy schema is a listener error.
-    this.guard(event.name, "schema", () => {
+    let parsed: ReturnType<typeof entry.schema.safeParse>;
+    try {
       parsed = entry.schema.safeParse(event.data);
-    });
-    if (!parsed) return;
-    if (!parsed.success) {
-      bump(this.counters.dropped, "event-schema");
-      this.logger.warn(
-        {
-          event: event.name,
-          issues: parsed.error.issues.map((i) => `${i.path.join(".") || "data"}: ${i.message}`),
-          data: excerpt(event.data),
-        },
-        "QMP event dropped: data does not match the event's schema",
-      );
+    } catch (error) {
+      // safeParse does not catch what a refinement throws: a buggy schema is a listener error.
+      this.listenerThrew(name, "schema", error);
       return;
     }
-    const data = parsed.data;
-    this.guard(event.name, "table entry", () => entry.onEvent(data, event));
+    if (!parsed.success) {
+      this.schemaFailed(event, parsed.error.issues);
+      return;
+    }
+    try {
+      entry.onEvent(parsed.data, event);
+    } catch (error) {
+      this.listenerThrew(name, "table entry", error);
+    }
   }
 
-  private guard(eventName: string, what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.counters.listenerErrors++;
-      this.logger.warn({ event: eventName, err: error }, `QMP event ${what} threw`);
+  /** `name`, or the equal string seen before (same content, hash already computed). */
+  private keyOf(name: string): string {
+    const keys = this.nameKeys;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === name) return keys[i];
     }
+    if (keys.length < NAME_KEYS_REMEMBERED) keys.push(name);
+    return name;
+  }
+
+  private schemaFailed(
+    event: QmpEvent,
+    issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  ): void {
+    bump(this.counters.dropped, "event-schema");
+    this.logger.warn(
+      {
+        event: event.name,
+        issues: issues.map((i) => `${i.path.join(".") || "data"}: ${i.message}`),
+        data: excerpt(event.data),
+      },
+      "QMP event dropped: data does not match the event's schema",
+    );
+  }
+
+  private listenerThrew(eventName: string, what: string, error: unknown): void {
+    this.counters.listenerErrors++;
+    this.logger.warn({ event: eventName, err: error }, `QMP event ${what} threw`);
   }
 }
 
