@@ -161,15 +161,19 @@ export class DomainRegistryImpl implements DomainRegistry {
   ): DeviceState {
     const record = this.require(uuid);
     const current = record.devices.get(alias);
-    // A patch that changes nothing (an event repeating the known state) keeps the record.
-    if (current !== undefined && !changes(current, patch)) return current;
-    const next: Record<string, JsonValue> = { ...current };
+    // Copied at the first field that changes: a patch repeating the known state (an event
+    // that changes nothing) keeps the current record.
+    let next: Record<string, JsonValue> | undefined = current === undefined ? {} : undefined;
     for (const key in patch) {
       if (!Object.hasOwn(patch, key)) continue;
       const value = patch[key];
+      const known = current !== undefined && Object.hasOwn(current, key);
+      if (value === undefined ? !known : known && (current as DeviceState)[key] === value) continue;
+      next ??= { ...current };
       if (value === undefined) delete next[key];
       else next[key] = value;
     }
+    if (next === undefined) return current as DeviceState;
     const frozen = Object.freeze(next);
     record.devices.set(alias, frozen);
     return frozen;
@@ -221,14 +225,4 @@ export class DomainRegistryImpl implements DomainRegistry {
     this.lifecycle.fire(record, { ...change, state, incarnation: record.incarnation });
     return record;
   }
-}
-
-/** True when applying `patch` to `device` would change a field. */
-function changes(device: DeviceState, patch: Record<string, JsonValue | undefined>): boolean {
-  for (const key in patch) {
-    if (!Object.hasOwn(patch, key)) continue;
-    const value = patch[key];
-    if (value === undefined ? Object.hasOwn(device, key) : device[key] !== value) return true;
-  }
-  return false;
 }
