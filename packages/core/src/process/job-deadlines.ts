@@ -98,16 +98,20 @@ export class JobDeadlines {
       if (pending(job) <= now) due.push(job);
     }
     due.sort((a, b) => pending(a) - pending(b));
-    for (const job of due) {
-      // An earlier callback of this sweep (an abort listener) may have settled it.
-      if (pending(job) > now) continue;
-      if (job.timedOut) this.handlers.onStuck(job);
-      else this.handlers.onTimeout(job);
+    try {
+      for (const job of due) {
+        // An earlier callback of this sweep (an abort listener) may have settled it.
+        if (pending(job) > now) continue;
+        if (job.timedOut) this.handlers.onStuck(job);
+        else this.handlers.onTimeout(job);
+      }
+    } finally {
+      // Even after a throw: the other jobs keep their deadlines.
+      let next = Number.POSITIVE_INFINITY;
+      for (const job of this.handlers.running()) next = Math.min(next, pending(job));
+      if (next === Number.POSITIVE_INFINITY) this.stop();
+      else if (next < this.armedAt) this.arm(next, now);
     }
-    let next = Number.POSITIVE_INFINITY;
-    for (const job of this.handlers.running()) next = Math.min(next, pending(job));
-    if (next === Number.POSITIVE_INFINITY) this.stop();
-    else if (next < this.armedAt) this.arm(next, now);
   }
 
   private arm(at: number, now: number): void {
