@@ -52,8 +52,9 @@ export class JobDeadlines {
       return;
     }
     const now = this.now();
-    job.deadline = now + ms;
-    if (job.deadline < this.armedAt) this.arm(job.deadline, now);
+    const deadline = now + ms;
+    job.deadline = deadline;
+    if (deadline < this.armedAt) this.arm(deadline, now);
   }
 
   /** `job` timed out: it is declared stuck if it has not settled `ms` later. */
@@ -66,14 +67,15 @@ export class JobDeadlines {
       return;
     }
     const now = this.now();
-    job.graceDeadline = now + ms;
-    if (job.graceDeadline < this.armedAt) this.arm(job.graceDeadline, now);
+    const deadline = now + ms;
+    job.graceDeadline = deadline;
+    if (deadline < this.armedAt) this.arm(deadline, now);
   }
 
   /** `job` settled or was abandoned: nothing more is due for it. */
   forget(job: Job): void {
-    job.deadline = Number.POSITIVE_INFINITY;
-    job.graceDeadline = Number.POSITIVE_INFINITY;
+    job.deadline = undefined;
+    job.graceDeadline = undefined;
     if (job.timer !== undefined) this.loop.removeTimeout(job.timer);
     job.timer = undefined;
   }
@@ -134,5 +136,5 @@ export class JobDeadlines {
 /** When something is next due for `job` (+Infinity when nothing is). */
 function pending(job: Job): number {
   if (job.settled || job.abandoned || job.stuck) return Number.POSITIVE_INFINITY;
-  return job.timedOut ? job.graceDeadline : job.deadline;
+  return (job.timedOut ? job.graceDeadline : job.deadline) ?? Number.POSITIVE_INFINITY;
 }

@@ -39,10 +39,12 @@ export class Job {
   /** Dropped or aborted by the pool's close while it ran. */
   abandoned = false;
   settled = false;
+  // Deadlines start undefined, not +Infinity: a double field would cost every job a boxed
+  // number, and most jobs never get a deadline.
   /** Loop time at which the handler times out (set once it runs asynchronously). */
-  deadline = Number.POSITIVE_INFINITY;
+  deadline: number | undefined = undefined;
   /** Loop time at which a timed-out handler is declared stuck. */
-  graceDeadline = Number.POSITIVE_INFINITY;
+  graceDeadline: number | undefined = undefined;
   /** Per-deadline timer, only on loops without a clock (see `JobDeadlines`). */
   timer: TimerId | undefined = undefined;
   controller: AbortController | undefined = undefined;
