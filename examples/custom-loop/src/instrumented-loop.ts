@@ -43,12 +43,19 @@ export class InstrumentedLoop implements EventLoopImpl {
   readonly slowReports: SlowCallbackReport[] = [];
   private readonly thresholdMs: number;
   private readonly report: (r: SlowCallbackReport) => void;
+  /**
+   * The inner loop's clock, forwarded (when it has one) so the worker pool can keep its jobs'
+   * deadlines behind one timeout.
+   */
+  readonly now?: () => number;
 
   constructor(
     private readonly inner: EventLoopImpl,
     options: InstrumentedLoopOptions = {},
   ) {
     this.name = `instrumented(${inner.name})`;
+    const innerNow = inner.now?.bind(inner);
+    if (innerNow) this.now = innerNow;
     this.thresholdMs = options.slowThresholdMs ?? 50;
     this.report =
       options.onSlowCallback ??

@@ -1,4 +1,4 @@
-import { NodeEventLoop } from "@virtevent/core";
+import { type EventLoopImpl, NodeEventLoop } from "@virtevent/core";
 import {
   describeEventLoopConformance,
   ManualEventLoop,
@@ -40,6 +40,17 @@ describe("InstrumentedLoop", () => {
     inner.runOnce();
     expect(loop.dispatches.timeouts).toBe(2);
     expect(reports).toEqual([{ kind: "timeout", id: slow }]);
+  });
+
+  it("forwards the inner loop's clock, and has none when the inner loop has none", async () => {
+    const manual = new ManualEventLoop();
+    manual.advance(250);
+    expect(new InstrumentedLoop(manual).now?.()).toBe(manual.now());
+    expect(new InstrumentedLoop(new InstrumentedLoop(manual)).now?.()).toBe(250);
+    // A loop without the optional clock (the constructor reads only `name` and `now`).
+    const clockless = { name: "clockless" } as unknown as EventLoopImpl;
+    expect(new InstrumentedLoop(clockless).now).toBeUndefined();
+    await manual.close();
   });
 
   it("runs the demo with the loop selected by name", async () => {
