@@ -5,8 +5,17 @@ import type { QmpEvent } from "../protocol/messages.js";
 import { bump, countEvent, type QmpCounters } from "./counters.js";
 import type { QmpEventListener, QmpEventTable } from "./event-table.js";
 
-/** Distinct event names kept as lookup keys (QEMU has a few dozen; more still work, slower). */
-const NAME_KEYS_REMEMBERED = 32;
+/** Distinct event names kept as slots (QEMU has a few dozen; more still work, slower). */
+const NAME_SLOTS = 32;
+
+/** What the dispatcher keeps per event name seen. */
+interface NameSlot {
+  /** The first string seen for the name (its hash is computed once, then kept). */
+  readonly name: string;
+  /** The last schema the name's entry had, and its compiled clone. */
+  schema: z.ZodType | undefined;
+  compiled: z.ZodType | undefined;
+}
 
 /** Each table schema's compiled clone, shared by every monitor of the process. */
 const compiledSchemas = new WeakMap<z.ZodType, z.ZodType>();
@@ -41,12 +50,13 @@ export class EventDispatcher {
    */
   private wildcards: readonly { fn: QmpEventListener }[] = [];
   /**
-   * The first string seen for each event name. A parsed event's name is a new string every
-   * time, and the first Map lookup of a string hashes it, which costs as much as the rest of a
-   * dispatch; comparing it with `===` to these few and looking up the kept string (its hash
-   * computed once) costs a few ns.
+   * A slot per event name seen. A parsed event's name is a new string every time, and the
+   * first Map lookup of a string hashes it, which costs as much as the rest of a dispatch;
+   * comparing it with `===` to these few names and looking up the slot's string instead costs
+   * a few ns. The slot also remembers the compiled schema, so a dispatch needs no WeakMap
+   * lookup while the name's entry keeps its schema.
    */
-  private readonly nameKeys: string[] = [];
+  private readonly slots: NameSlot[] = [];
 
   constructor(
     readonly table: QmpEventTable,
@@ -65,7 +75,8 @@ export class EventDispatcher {
   }
 
   dispatch(event: QmpEvent): void {
-    const name = this.keyOf(event.name);
+    const slot = this.slotOf(event.name);
+    const name = slot === undefined ? event.name : slot.name;
     countEvent(this.counters, name);
     const wildcards = this.wildcards;
     for (let i = 0; i < wildcards.length; i++) {
@@ -82,7 +93,14 @@ export class EventDispatcher {
     }
     let parsed: ReturnType<typeof entry.schema.safeParse>;
     try {
-      parsed = compiledSchema(entry.schema).safeParse(event.data);
+      let schema = entry.schema;
+      if (slot === undefined) schema = compiledSchema(schema);
+      else if (slot.schema === schema && slot.compiled !== undefined) schema = slot.compiled;
+      else {
+        slot.schema = schema;
+        slot.compiled = schema = compiledSchema(schema);
+      }
+      parsed = schema.safeParse(event.data);
     } catch (error) {
       // safeParse does not catch what a refinement throws: a buggy schema is a listener error.
       this.listenerThrew(name, "schema", error);
@@ -99,14 +117,16 @@ export class EventDispatcher {
     }
   }
 
-  /** `name`, or the equal string seen before (same content, hash already computed). */
-  private keyOf(name: string): string {
-    const keys = this.nameKeys;
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] === name) return keys[i];
+  /** The slot of `name` (compared by content), made on first sight while there is room. */
+  private slotOf(name: string): NameSlot | undefined {
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) {
+      if (slots[i].name === name) return slots[i];
     }
-    if (keys.length < NAME_KEYS_REMEMBERED) keys.push(name);
-    return name;
+    if (slots.length === NAME_SLOTS) return undefined;
+    const slot: NameSlot = { name, schema: undefined, compiled: undefined };
+    slots.push(slot);
+    return slot;
   }
 
   private schemaFailed(
