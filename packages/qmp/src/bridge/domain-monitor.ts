@@ -4,15 +4,20 @@ import type {
   EventLoopImpl,
   Logger,
   MonitorBridge,
+  MonitorEventEntry,
   StopReason,
   TimerId,
 } from "@virtevent/core";
 import type { QmpCloseReason } from "../monitor/close-reason.js";
 import { openQmpSocket, type QmpTarget } from "../monitor/connect.js";
-import type { QmpEventTable } from "../monitor/event-table.js";
+import type { QmpEventEntry, QmpEventTable } from "../monitor/event-table.js";
+import { ListenerList } from "../monitor/listener-list.js";
 import type { QmpMonitorOptions } from "../monitor/monitor-options.js";
 import { QmpMonitor } from "../monitor/qmp-monitor.js";
 import type { QmpEvent } from "../protocol/messages.js";
+import { readGateOf } from "./read-gate.js";
+
+export { READ_PRESSURE_HIGH, READ_PRESSURE_LOW } from "./read-gate.js";
 
 /** First delay before reconnecting after a failed attempt. */
 export const RECONNECT_INITIAL_DELAY_MS = 100;
@@ -34,16 +39,15 @@ export interface DomainMonitorDaemon {
   readonly domains: DomainRegistry;
   readonly loop: EventLoopImpl;
   readonly logger: Logger;
-  /** Public events waiting for a flush (a core daemon's `events`); enables backpressure. */
+  /**
+   * Public events waiting for a flush (a core daemon's `events`). With `workers`, enables read
+   * backpressure: the daemon's monitors stop reading while queued jobs + pending public events
+   * are at `READ_PRESSURE_HIGH`, until they are under `READ_PRESSURE_LOW`.
+   */
   readonly events?: { readonly pendingCount: number };
-  /** Jobs waiting in the lanes (a core daemon's `workers`); enables backpressure. */
+  /** Jobs waiting in the lanes (a core daemon's `workers`); see `events`. */
   readonly workers?: { readonly queuedJobs: number };
 }
-
-/** Queued jobs + public events at which monitors stop reading. */
-export const READ_PRESSURE_HIGH = 4_096;
-/** ... and below which they read again. */
-export const READ_PRESSURE_LOW = 1_024;
 
 /** Options of {@link DomainMonitor}. */
 export interface DomainMonitorOptions {
@@ -59,7 +63,10 @@ export interface DomainMonitorOptions {
    */
   isAlive?: () => boolean;
   /** Monitor limits and timeouts (the loop, event table and listeners are the bridge's). */
-  monitor?: Omit<QmpMonitorOptions, "loop" | "events" | "onEvent" | "onClose" | "logger">;
+  monitor?: Omit<
+    QmpMonitorOptions,
+    "loop" | "events" | "onEvent" | "onClose" | "logger" | "readGate"
+  >;
   /** Reconnect backoff (doubling from `initialDelayMs` up to `maxDelayMs`). */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Opens the stream to `target` (default: a socket); tests pass in-memory streams. */
@@ -103,8 +110,8 @@ export class DomainMonitor {
   private delayMs: number;
   private readonly daemon: DomainMonitorDaemon;
   private readonly log: Logger;
-  private readonly statusListeners = new Set<(s: DomainMonitorStatus) => void>();
-  private readonly syncListeners = new Set<(info: { reconnect: boolean }) => void>();
+  private readonly statusListeners = new ListenerList<DomainMonitorStatus>();
+  private readonly syncListeners = new ListenerList<{ reconnect: boolean }>();
 
   constructor(private readonly options: DomainMonitorOptions) {
     this.daemon = options.daemon;
@@ -112,12 +119,7 @@ export class DomainMonitor {
     const domain = this.daemon.domains.findByUuid(options.uuid);
     this.log = this.daemon.logger.child({ domain: domain?.name, uuid: options.uuid });
     for (const entry of this.daemon.bridge.monitorEvents()) {
-      this.table.set(entry.eventName, {
-        schema: entry.schema,
-        onEvent: (data) => {
-          this.daemon.bridge.dispatchMonitorEvent(entry, options.uuid, data);
-        },
-      });
+      this.table.set(entry.eventName, new BridgedEvent(entry, this.daemon.bridge, options.uuid));
     }
   }
 
@@ -137,8 +139,7 @@ export class DomainMonitor {
 
   /** Called on every status change. Returns a function that removes the listener. */
   onDidChangeStatus(fn: (s: DomainMonitorStatus) => void): () => void {
-    this.statusListeners.add(fn);
-    return () => this.statusListeners.delete(fn);
+    return this.statusListeners.add(fn);
   }
 
   /**
@@ -146,8 +147,7 @@ export class DomainMonitor {
    * callers know the domain's state is rebuilt. Returns a function that removes the listener.
    */
   onDidSync(fn: (info: { reconnect: boolean }) => void): () => void {
-    this.syncListeners.add(fn);
-    return () => this.syncListeners.delete(fn);
+    return this.syncListeners.add(fn);
   }
 
   /** Starts connecting (and reconnecting). */
@@ -191,7 +191,7 @@ export class DomainMonitor {
       events: this.table,
       onEvent: (ev) => this.onLifecycleEvent(ev),
       onClose: (reason) => this.onMonitorClosed(monitor, reason),
-      shouldPauseReading: (paused) => this.underPressure(paused),
+      readGate: readGateOf(this.daemon),
     });
     this.current = monitor;
     monitor.ready.then(
@@ -224,13 +224,9 @@ export class DomainMonitor {
     if (!running) this.transition("suspend");
     await hooks.catch((e: unknown) => this.log.error({ err: e }, "domainConnected failed"));
     if (this.current !== monitor || this.isClosed()) return;
-    for (const fn of [...this.syncListeners]) {
-      try {
-        fn({ reconnect });
-      } catch (e) {
-        this.log.warn({ err: e }, "onDidSync listener threw");
-      }
-    }
+    this.syncListeners.emit({ reconnect }, (e) =>
+      this.log.warn({ err: e }, "onDidSync listener threw"),
+    );
   }
 
   private onLifecycleEvent(ev: QmpEvent): void {
@@ -303,14 +299,6 @@ export class DomainMonitor {
     this.retryTimer = timer;
   }
 
-  /** True while the daemon's queues are too full to take more events (with hysteresis). */
-  private underPressure(paused: boolean): boolean {
-    const { events, workers } = this.daemon;
-    if (events === undefined || workers === undefined) return false;
-    const pressure = events.pendingCount + workers.queuedJobs;
-    return pressure >= (paused ? READ_PRESSURE_LOW : READ_PRESSURE_HIGH);
-  }
-
   private isClosed(): boolean {
     return this.state === "closed";
   }
@@ -318,6 +306,26 @@ export class DomainMonitor {
   private setStatus(s: DomainMonitorStatus): void {
     if (this.state === s) return;
     this.state = s;
-    for (const fn of this.statusListeners) fn(s);
+    this.statusListeners.emit(s);
+  }
+}
+
+/**
+ * A plugin's monitor event in one domain's event table. A class rather than a closure per
+ * domain and event: a thousand domains hold a thousand tables.
+ */
+class BridgedEvent implements QmpEventEntry {
+  readonly schema: MonitorEventEntry["schema"];
+
+  constructor(
+    private readonly entry: MonitorEventEntry,
+    private readonly bridge: MonitorBridge,
+    private readonly uuid: string,
+  ) {
+    this.schema = entry.schema;
+  }
+
+  onEvent(data: unknown): void {
+    this.bridge.dispatchMonitorEvent(this.entry, this.uuid, data);
   }
 }

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { EventLoopImpl, Logger } from "@virtevent/core";
+import type { Disposable, EventLoopImpl, Logger } from "@virtevent/core";
 import { QmpInvalidArgumentError } from "../errors/qmp-errors.js";
 import {
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -20,6 +20,24 @@ export interface QmpTraceEntry {
   line: string;
   /** The parsed message; undefined when the line was not valid JSON. */
   message: unknown;
+}
+
+/**
+ * Read backpressure shared by many monitors (`DomainMonitor` uses one per daemon, closed while
+ * the daemon's queues are full). A monitor asks `paused` before each read; while it is true the
+ * monitor stops reading — READABLE leaves its handle's mask, so what QEMU sends next waits in
+ * the socket — until the gate calls it back. A monitor with commands in flight reads anyway:
+ * their replies share the stream with the events, and whoever awaits them may be what drains
+ * the pressure.
+ *
+ * @example
+ * const gate: QmpReadGate = { paused: false, onDidResume: (fn) => toDisposable(() => {}) };
+ */
+export interface QmpReadGate {
+  /** True while monitors must stop reading. Asked before every read: keep it cheap. */
+  readonly paused: boolean;
+  /** Calls `listener` once, on a later loop turn, when reading may go on. */
+  onDidResume(listener: () => void): Disposable;
 }
 
 /** Options of a {@link QmpMonitor}. Every limit defaults to the constant in `limits.ts`. */
@@ -53,12 +71,8 @@ export interface QmpMonitorOptions {
    * `ManualEventLoop` does, so times are virtual), else `performance.now()`.
    */
   now?: () => number;
-  /**
-   * Backpressure: asked before each read with whether reading is paused now; returning true
-   * pauses (READABLE leaves the handle's mask), false resumes. While paused, the monitor
-   * asks again on every loop turn. Default: never pause.
-   */
-  shouldPauseReading?: (paused: boolean) => boolean;
+  /** Read backpressure, usually shared by many monitors (see {@link QmpReadGate}). Default: none. */
+  readGate?: QmpReadGate;
   /** Sees every line sent and received (e.g. a `TranscriptRecorder`). Must not throw. */
   trace?: (entry: QmpTraceEntry) => void;
 }
@@ -85,12 +99,7 @@ export function resolveOptions(o: QmpMonitorOptions): ResolvedMonitorOptions {
     }
     return v;
   };
-  const loopClock = (o.loop as { now?: unknown }).now;
-  const now =
-    o.now ??
-    (typeof loopClock === "function"
-      ? () => (loopClock as () => number).call(o.loop)
-      : () => performance.now());
+  const now = o.now ?? clockOf(o.loop);
   return {
     commandTimeoutMs: positive("commandTimeoutMs", o.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS),
     connectTimeoutMs: positive("connectTimeoutMs", o.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
@@ -102,6 +111,20 @@ export function resolveOptions(o: QmpMonitorOptions): ResolvedMonitorOptions {
     now,
     trace: o.trace,
   };
+}
+
+const clocks = new WeakMap<EventLoopImpl, () => number>();
+const performanceClock = () => performance.now();
+
+/** The loop's own clock when it has one, else `performance.now()`; one function per loop. */
+function clockOf(loop: EventLoopImpl): () => number {
+  let clock = clocks.get(loop);
+  if (clock === undefined) {
+    const now = loop.now;
+    clock = now ? () => now.call(loop) : performanceClock;
+    clocks.set(loop, clock);
+  }
+  return clock;
 }
 
 /** The error `execute()` rejects with for bad arguments, or undefined when they are fine. @internal */

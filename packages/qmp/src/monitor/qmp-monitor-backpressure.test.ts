@@ -1,6 +1,8 @@
+import { type Disposable, toDisposable } from "@virtevent/core";
 import { createDuplexPair, ManualEventLoop, type MemoryDuplex } from "@virtevent/core/testing";
 import { describe, expect, it } from "vitest";
 import type { QmpEvent } from "../protocol/messages.js";
+import type { QmpReadGate } from "./monitor-options.js";
 import { QmpMonitor } from "./qmp-monitor.js";
 
 const GREETING =
@@ -19,14 +21,30 @@ function lastCommandId(peer: MemoryDuplex): string {
   return id;
 }
 
-async function readyMonitor(shouldPause: () => boolean) {
+/** A gate the test closes and opens by hand. */
+class TestGate implements QmpReadGate {
+  paused = false;
+  readonly waiting = new Set<() => void>();
+
+  onDidResume(listener: () => void): Disposable {
+    this.waiting.add(listener);
+    return toDisposable(() => this.waiting.delete(listener));
+  }
+
+  open(): void {
+    this.paused = false;
+    for (const fn of [...this.waiting]) fn();
+  }
+}
+
+async function readyMonitor(gate: QmpReadGate) {
   const loop = new ManualEventLoop();
   const [ours, peer] = createDuplexPair();
   const seen: number[] = [];
   const monitor = new QmpMonitor(ours, {
     loop,
     onEvent: (e: QmpEvent) => seen.push((e.data as { n: number }).n),
-    shouldPauseReading: () => shouldPause(),
+    readGate: gate,
   });
   peer.write(GREETING);
   loop.runOnce();
@@ -37,28 +55,32 @@ async function readyMonitor(shouldPause: () => boolean) {
   return { loop, peer, monitor, seen };
 }
 
-describe("QmpMonitor read backpressure (shouldPauseReading)", () => {
-  it("stops reading while told to and resumes on a later turn, losing nothing", async () => {
-    let pressure = false;
-    const { loop, peer, seen } = await readyMonitor(() => pressure);
+describe("QmpMonitor read backpressure (readGate)", () => {
+  it("stops reading while the gate is paused and resumes when it reopens, losing nothing", async () => {
+    const gate = new TestGate();
+    const { loop, peer, seen } = await readyMonitor(gate);
     peer.write(event(1));
     loop.runOnce();
     expect(seen).toEqual([1]);
 
-    pressure = true;
+    gate.paused = true;
     peer.write(event(2) + event(3));
     loop.runUntilIdle(5);
     expect(seen).toEqual([1]);
+    // One wait for the gate, not one check per turn.
+    expect(gate.waiting.size).toBe(1);
+    expect(loop.timeoutCount).toBe(0);
 
-    pressure = false;
+    gate.open();
     loop.runUntilIdle(5);
     expect(seen).toEqual([1, 2, 3]);
+    expect(gate.waiting.size).toBe(0);
   });
 
   it("keeps reading while a command is in flight, so its reply arrives under pressure", async () => {
-    let pressure = false;
-    const { loop, peer, monitor, seen } = await readyMonitor(() => pressure);
-    pressure = true;
+    const gate = new TestGate();
+    const { loop, peer, monitor, seen } = await readyMonitor(gate);
+    gate.paused = true;
     peer.write(event(1));
     loop.runUntilIdle(5);
     expect(seen).toEqual([]);
@@ -70,5 +92,16 @@ describe("QmpMonitor read backpressure (shouldPauseReading)", () => {
     await expect(reply).resolves.toEqual({ running: true });
     // The event that was waiting in the stream came through with the reply.
     expect(seen).toEqual([1]);
+  });
+
+  it("stops waiting for the gate once closed", async () => {
+    const gate = new TestGate();
+    const { loop, peer, monitor } = await readyMonitor(gate);
+    gate.paused = true;
+    peer.write(event(1));
+    loop.runUntilIdle(5);
+    expect(gate.waiting.size).toBe(1);
+    monitor.close();
+    expect(gate.waiting.size).toBe(0);
   });
 });

@@ -13,26 +13,38 @@ import {
 } from "@virtevent/core";
 import {
   QmpConnectTimeoutError,
+  type QmpGreetingError,
   QmpIoError,
   QmpMonitorClosedError,
   QmpNegotiationError,
   type QmpProtocolError,
 } from "../errors/qmp-errors.js";
-import type { QmpGreeting } from "../protocol/messages.js";
+import type { QmpEvent, QmpGreeting } from "../protocol/messages.js";
 import { isPeerGone, type QmpCloseReason } from "./close-reason.js";
 import { CommandTracker } from "./command-tracker.js";
-import { createCounters, type QmpCounters, snapshotCounters } from "./counters.js";
+import {
+  createCounters,
+  type QmpCounters,
+  type QmpDropReason,
+  snapshotCounters,
+} from "./counters.js";
 import { EventDispatcher } from "./event-dispatcher.js";
 import type { QmpEventListener, QmpEventTable } from "./event-table.js";
-import { InboundReader } from "./inbound-reader.js";
+import { InboundReader, type InboundSink } from "./inbound-reader.js";
+import { ListenerList } from "./listener-list.js";
 import {
   checkExecuteArguments,
   type QmpMonitorOptions,
+  type QmpReadGate,
   resolveOptions,
 } from "./monitor-options.js";
 import { OutputQueue } from "./output-queue.js";
 
 const BASE_EVENTS = HandleEvents.READABLE | HandleEvents.ERROR | HandleEvents.HANGUP;
+
+const ignoreError = (): void => {};
+
+type ReplyOutcome = Parameters<InboundSink["onReply"]>[1];
 
 /**
  * Where a monitor is in its life: waiting for QEMU's greeting, negotiating capabilities,
@@ -56,10 +68,38 @@ export type QmpMonitorState = "greeting" | "negotiating" | "ready" | "closed";
  * const status = await monitor.execute("query-status");
  */
 export class QmpMonitor implements CommandChannel, Disposable {
+  /**
+   * What the reader calls back: one small object per monitor whose methods live on a shared
+   * prototype, where an object of arrow functions would cost seven closures per monitor. Nested
+   * here to reach the monitor's private members.
+   */
+  private static readonly ReaderSink = class implements InboundSink {
+    constructor(private readonly m: QmpMonitor) {}
+    state(): QmpMonitorState {
+      return this.m.currentState;
+    }
+    onGreeting(greeting: QmpGreeting): void {
+      this.m.negotiate(greeting);
+    }
+    onBadGreeting(error: QmpGreetingError): void {
+      this.m.shutdown({ kind: "error", error });
+    }
+    onEvent(event: QmpEvent): void {
+      this.m.dispatcher.dispatch(event);
+    }
+    onReply(id: unknown, outcome: ReplyOutcome): QmpDropReason | undefined {
+      return this.m.tracker.onReply(id, outcome);
+    }
+    onProtocolError(error: QmpProtocolError): void {
+      this.m.emitProtocolError(error);
+    }
+    onFatal(error: Error): void {
+      this.m.shutdown({ kind: "error", error });
+    }
+  };
+
   /** Resolves with the greeting once negotiation succeeded; rejects with a `QmpError` if not. */
   readonly ready: Promise<QmpGreeting>;
-  /** Resolves (never rejects) with the reason once the monitor is closed. */
-  readonly closed: Promise<QmpCloseReason>;
   /** The event table consulted at each event (the one passed in options, or a new one). */
   readonly events: QmpEventTable;
   private readonly stream: Duplex;
@@ -71,18 +111,24 @@ export class QmpMonitor implements CommandChannel, Disposable {
   private readonly dispatcher: EventDispatcher;
   private readonly reader: InboundReader;
   private readonly output: OutputQueue;
-  private readonly closeListeners = new Set<{ fn: (reason: QmpCloseReason) => void }>();
-  private readonly protocolListeners = new Set<{ fn: (error: QmpProtocolError) => void }>();
+  private readonly closeListeners = new ListenerList<QmpCloseReason>();
+  private readonly protocolListeners = new ListenerList<QmpProtocolError>();
   private watch: WatchId | undefined;
-  private readingPaused = false;
   private writablePending = false;
-  private resumeCheck: TimerId | undefined;
-  private readonly shouldPauseReading: ((paused: boolean) => boolean) | undefined;
+  private readonly readGate: QmpReadGate | undefined;
+  /** Set while reading is paused: the wait for the gate to reopen. */
+  private resumeWait: Disposable | undefined;
   private connectTimer: TimerId | undefined;
   private currentState: QmpMonitorState = "greeting";
   private greetingSeen: QmpGreeting | undefined;
-  private settleReady!: { resolve: (g: QmpGreeting) => void; reject: (e: Error) => void };
-  private resolveClosed!: (reason: QmpCloseReason) => void;
+  /** The resolvers of `ready`, until it settles. */
+  private settleReady:
+    | { resolve: (g: QmpGreeting) => void; reject: (e: Error) => void }
+    | undefined;
+  private closeReason: QmpCloseReason | undefined;
+  /** `closed`, created on first use; its resolver while it is pending. */
+  private closedPromise: Promise<QmpCloseReason> | undefined;
+  private resolveClosed: ((reason: QmpCloseReason) => void) | undefined;
 
   constructor(stream: Duplex, options: QmpMonitorOptions) {
     this.options = resolveOptions(options);
@@ -90,15 +136,12 @@ export class QmpMonitor implements CommandChannel, Disposable {
     this.loop = options.loop;
     this.logger = options.logger ?? createSilentLogger();
     this.events = options.events ?? new Map();
-    this.shouldPauseReading = options.shouldPauseReading;
+    this.readGate = options.readGate;
     this.ready = new Promise<QmpGreeting>((resolve, reject) => {
       this.settleReady = { resolve, reject };
     });
     // Nobody has to await `ready`: a failed connect must never become an unhandled rejection.
     this.ready.catch(() => {});
-    this.closed = new Promise((resolve) => {
-      this.resolveClosed = resolve;
-    });
     this.dispatcher = new EventDispatcher(this.events, this.liveCounters, this.logger);
     this.output = new OutputQueue(stream, this.liveCounters, this.options.trace, (pending) =>
       this.setWritable(pending),
@@ -110,21 +153,22 @@ export class QmpMonitor implements CommandChannel, Disposable {
       maxInFlight: this.options.maxInFlight,
       maxQueued: this.options.maxQueuedCommands,
       idPrefix: this.options.idPrefix,
-      send: (message) => this.output.send(message),
+      send: (message) => {
+        this.output.send(message);
+        // Its reply must be read, pressure or not (see readAvailable).
+        this.resumeReading();
+      },
     });
-    this.reader = new InboundReader(this.options, this.liveCounters, this.logger, {
-      state: () => this.currentState,
-      onGreeting: (greeting) => this.negotiate(greeting),
-      onBadGreeting: (error) => this.shutdown({ kind: "error", error }),
-      onEvent: (event) => this.dispatcher.dispatch(event),
-      onReply: (id, outcome) => this.tracker.onReply(id, outcome),
-      onProtocolError: (error) => this.emitProtocolError(error),
-      onFatal: (error) => this.shutdown({ kind: "error", error }),
-    });
+    this.reader = new InboundReader(
+      this.options,
+      this.liveCounters,
+      this.logger,
+      new QmpMonitor.ReaderSink(this),
+    );
     if (options.onEvent) this.onEvent(options.onEvent);
     if (options.onClose) this.onClose(options.onClose);
     // Without this, an error emitted after the handle is gone would crash the process.
-    stream.on("error", () => {});
+    stream.on("error", ignoreError);
     this.watch = this.loop.addHandle(stream, BASE_EVENTS, (_w, _s, bits, error) =>
       this.onHandle(bits, error),
     );
@@ -139,6 +183,20 @@ export class QmpMonitor implements CommandChannel, Disposable {
   /** Where the monitor is in its life. */
   get state(): QmpMonitorState {
     return this.currentState;
+  }
+
+  /** Resolves (never rejects) with the reason once the monitor is closed. */
+  get closed(): Promise<QmpCloseReason> {
+    if (this.closedPromise === undefined) {
+      const reason = this.closeReason;
+      this.closedPromise =
+        reason !== undefined
+          ? Promise.resolve(reason)
+          : new Promise((resolve) => {
+              this.resolveClosed = resolve;
+            });
+    }
+    return this.closedPromise;
   }
 
   /** QEMU's greeting, once received. */
@@ -189,17 +247,14 @@ export class QmpMonitor implements CommandChannel, Disposable {
 
   /** Adds a listener called once when the monitor closes; called at once if already closed. */
   onClose(listener: (reason: QmpCloseReason) => void): Disposable {
-    const entry = { fn: listener };
-    this.closeListeners.add(entry);
+    const remove = this.closeListeners.add(listener);
     if (this.currentState === "closed") void this.closed.then((r) => this.callGuarded(listener, r));
-    return toDisposable(() => this.closeListeners.delete(entry));
+    return toDisposable(remove);
   }
 
   /** Adds a listener for protocol violations that do not close the monitor. */
   onProtocolError(listener: (error: QmpProtocolError) => void): Disposable {
-    const entry = { fn: listener };
-    this.protocolListeners.add(entry);
-    return toDisposable(() => this.protocolListeners.delete(entry));
+    return toDisposable(this.protocolListeners.add(listener));
   }
 
   /** Closes the monitor (reason `local`): pending commands reject, the stream is ended. */
@@ -229,8 +284,8 @@ export class QmpMonitor implements CommandChannel, Disposable {
     for (;;) {
       // A monitor with commands in flight keeps reading: their replies share the stream with
       // the events, and the workers awaiting them are what drains the pressure.
-      if (!force && this.tracker.inFlightCount === 0 && this.shouldPauseReading?.(false)) {
-        this.pauseReading();
+      if (!force && this.tracker.inFlightCount === 0 && this.readGate?.paused) {
+        this.pauseReading(this.readGate);
         return;
       }
       const chunk = this.stream.read();
@@ -240,29 +295,22 @@ export class QmpMonitor implements CommandChannel, Disposable {
     }
   }
 
-  private pauseReading(): void {
-    if (this.readingPaused || this.watch === undefined) return;
-    this.readingPaused = true;
+  private pauseReading(gate: QmpReadGate): void {
+    if (this.resumeWait !== undefined || this.watch === undefined) return;
+    this.resumeWait = gate.onDidResume(() => this.resumeReading());
     this.updateMask();
-    // Asked again on every turn until the pressure is gone.
-    this.resumeCheck = this.loop.addTimeout(0, () => {
-      // A command sent meanwhile needs its reply read, pressure or not.
-      if (this.tracker.inFlightCount === 0 && this.shouldPauseReading?.(true)) return;
-      this.resumeReading();
-    });
   }
 
   private resumeReading(): void {
-    if (!this.readingPaused) return;
-    this.readingPaused = false;
-    if (this.resumeCheck !== undefined) this.loop.removeTimeout(this.resumeCheck);
-    this.resumeCheck = undefined;
+    if (this.resumeWait === undefined) return;
+    this.resumeWait.dispose();
+    this.resumeWait = undefined;
     this.updateMask();
   }
 
   private updateMask(): void {
     if (this.watch === undefined) return;
-    let mask = this.readingPaused ? BASE_EVENTS & ~HandleEvents.READABLE : BASE_EVENTS;
+    let mask = this.resumeWait ? BASE_EVENTS & ~HandleEvents.READABLE : BASE_EVENTS;
     if (this.writablePending) mask |= HandleEvents.WRITABLE;
     this.loop.updateHandle(this.watch, mask);
   }
@@ -277,7 +325,8 @@ export class QmpMonitor implements CommandChannel, Disposable {
         if (this.currentState !== "negotiating") return;
         this.currentState = "ready";
         this.clearConnectTimer();
-        this.settleReady.resolve(greeting);
+        this.settleReady?.resolve(greeting);
+        this.settleReady = undefined;
         this.tracker.start();
       },
       (cause) => {
@@ -293,30 +342,31 @@ export class QmpMonitor implements CommandChannel, Disposable {
   }
 
   private emitProtocolError(error: QmpProtocolError): void {
-    for (const l of [...this.protocolListeners]) this.callGuarded(l.fn, error);
+    this.protocolListeners.emit(error, (e) => this.listenerThrew(e));
   }
 
   private shutdown(reason: QmpCloseReason): void {
     if (this.currentState === "closed") return;
-    const wasReady = this.currentState === "ready";
     this.currentState = "closed";
     if (this.watch !== undefined) this.loop.removeHandle(this.watch);
     this.watch = undefined;
-    if (this.resumeCheck !== undefined) this.loop.removeTimeout(this.resumeCheck);
-    this.resumeCheck = undefined;
+    this.resumeWait?.dispose();
+    this.resumeWait = undefined;
     this.clearConnectTimer();
     this.tracker.close(reason);
-    if (!wasReady) {
-      this.settleReady.reject(
-        reason.kind === "error" ? reason.error : new QmpMonitorClosedError(undefined, reason),
-      );
-    }
+    // Still set if the monitor never became ready.
+    this.settleReady?.reject(
+      reason.kind === "error" ? reason.error : new QmpMonitorClosedError(undefined, reason),
+    );
+    this.settleReady = undefined;
     this.output.close(reason.kind === "local");
     const log = { reason: reason.kind, err: reason.kind === "error" ? reason.error : undefined };
     if (reason.kind === "error") this.logger.warn(log, "QMP monitor closed on error");
     else this.logger.debug(log, "QMP monitor closed");
-    this.resolveClosed(reason);
-    for (const l of [...this.closeListeners]) this.callGuarded(l.fn, reason);
+    this.closeReason = reason;
+    this.resolveClosed?.(reason);
+    this.resolveClosed = undefined;
+    this.closeListeners.emit(reason, (e) => this.listenerThrew(e));
   }
 
   private clearConnectTimer(): void {
@@ -328,8 +378,12 @@ export class QmpMonitor implements CommandChannel, Disposable {
     try {
       fn(arg);
     } catch (error) {
-      this.liveCounters.listenerErrors++;
-      this.logger.warn({ err: error }, "QMP monitor listener threw");
+      this.listenerThrew(error);
     }
+  }
+
+  private listenerThrew(error: unknown): void {
+    this.liveCounters.listenerErrors++;
+    this.logger.warn({ err: error }, "QMP monitor listener threw");
   }
 }
