@@ -17,6 +17,9 @@ export interface QmpCommandMessage {
   id: string;
 }
 
+/** The number of an id as this tracker writes it: no sign, no leading zero. */
+const SENT_NUMBER = /^[1-9][0-9]*$/;
+
 interface Pending {
   /** Assigned when sent, so ids on the wire count up in wire order. */
   id: string;
@@ -43,16 +46,18 @@ export interface CommandTrackerOptions {
 
 /**
  * Command bookkeeping: ids, the FIFO of commands waiting for a slot, at most `maxInFlight`
- * sent and unanswered, timeouts on the loop, abort signals, and the ids of commands already
- * finished (bounded) so that late and duplicate replies are told apart from unknown ids.
+ * sent and unanswered, timeouts on the loop, abort signals, and the ids of commands abandoned
+ * after sending (bounded) so that their late replies are told apart. Ids count up
+ * (`<idPrefix>-<n>`), so an answered command needs no memory: a reply to one of ours below the
+ * next id that is neither in flight nor abandoned is a duplicate.
  * @internal
  */
 export class CommandTracker {
   private nextId = 1;
   private readonly queue: Pending[] = [];
   private readonly inFlight = new Map<string, Pending>();
-  /** Finished ids → whether a reply was still expected (timed out / aborted after sending). */
-  private readonly recent = new Map<string, "answered" | "abandoned">();
+  /** Ids sent, then timed out or aborted: their reply may still come. Created on first use. */
+  private abandoned: Set<string> | undefined;
   private open = false;
   private closedBy: QmpCloseReason | undefined;
 
@@ -147,17 +152,12 @@ export class CommandTracker {
     id: unknown,
     outcome: { ok: true; value: unknown } | { ok: false; errorClass: string; desc: string },
   ): QmpDropReason | undefined {
-    const key = typeof id === "string" ? id : undefined;
-    const p = key === undefined ? undefined : this.inFlight.get(key);
+    if (typeof id !== "string") return "unknown-id";
+    const p = this.inFlight.get(id);
     if (!p) {
-      const seen = key === undefined ? undefined : this.recent.get(key);
-      if (seen === "abandoned") {
-        // Only the first late copy is "late"; any further one is a duplicate.
-        if (key !== undefined) this.recent.set(key, "answered");
-        return "late-reply";
-      }
-      if (seen === "answered") return "duplicate-reply";
-      return "unknown-id";
+      // Only the first late copy is "late"; any further one is a duplicate.
+      if (this.abandoned?.delete(id)) return "late-reply";
+      return this.wasSent(id) ? "duplicate-reply" : "unknown-id";
     }
     if (p.sentAt !== undefined) {
       recordRoundTrip(this.o.counters.roundTrip, this.o.now() - p.sentAt);
@@ -222,7 +222,7 @@ export class CommandTracker {
     if (queuedAt >= 0) this.queue.splice(queuedAt, 1);
     this.release(p);
     // A command that never went out cannot get a reply: nothing to remember.
-    if (wasSent) this.remember(p.id, how);
+    if (wasSent && how === "abandoned") this.rememberAbandoned(p.id);
     if (error) p.reject(error);
     else p.resolve(value);
     this.pump();
@@ -235,11 +235,21 @@ export class CommandTracker {
     p.detachAbort = undefined;
   }
 
-  private remember(id: string, how: "answered" | "abandoned"): void {
-    this.recent.set(id, how);
-    if (this.recent.size > RECENT_IDS_REMEMBERED) {
-      const oldest = this.recent.keys().next();
-      if (!oldest.done) this.recent.delete(oldest.value);
+  private rememberAbandoned(id: string): void {
+    this.abandoned ??= new Set();
+    const ids = this.abandoned;
+    ids.add(id);
+    if (ids.size > RECENT_IDS_REMEMBERED) {
+      const oldest = ids.values().next();
+      if (!oldest.done) ids.delete(oldest.value);
     }
+  }
+
+  /** True when `id` is `<idPrefix>-<n>` for an `n` already sent. */
+  private wasSent(id: string): boolean {
+    const prefix = this.o.idPrefix;
+    if (!id.startsWith(prefix) || id.charCodeAt(prefix.length) !== 0x2d /* - */) return false;
+    const n = id.slice(prefix.length + 1);
+    return SENT_NUMBER.test(n) && Number(n) < this.nextId;
   }
 }
