@@ -18,7 +18,10 @@ export type QmpDropReason =
   | "error-without-id"
   /** A known event whose `data` failed its table entry's schema. */
   | "event-schema"
-  /** Own `__proto__` / `constructor` / `prototype` keys removed from a message (per key). */
+  /**
+   * Own `__proto__` / `constructor` / `prototype` keys removed from what a message delivers
+   * (per key; an event delivers only its `data`, the rest of it is dropped unread).
+   */
   | "forbidden-key";
 
 /**

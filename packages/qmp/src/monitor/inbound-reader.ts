@@ -3,7 +3,7 @@ import { QmpGreetingError, QmpProtocolError } from "../errors/qmp-errors.js";
 import { LOG_EXCERPT_CHARS } from "../limits.js";
 import { LineFramer } from "../protocol/line-framer.js";
 import { classifyMessage, eventOf, type QmpEvent, type QmpGreeting } from "../protocol/messages.js";
-import { parseJsonLine } from "../protocol/safe-json.js";
+import { hardenParsedJson } from "../protocol/safe-json.js";
 import { bump, type QmpCounters, type QmpDropReason } from "./counters.js";
 import type { ResolvedMonitorOptions } from "./monitor-options.js";
 
@@ -60,34 +60,43 @@ export class InboundReader {
 
   private line(line: string): void {
     this.counters.linesIn++;
-    const parsed = parseJsonLine(line, this.options.maxJsonDepth);
-    this.trace(line, parsed.ok ? parsed.value : undefined);
-    if (!parsed.ok) {
-      if (this.sink.state() === "greeting") {
-        this.sink.onBadGreeting(new QmpGreetingError(`${parsed.detail}: ${excerpt(line)}`));
-        return;
-      }
-      const detail =
-        parsed.reason === "too-deep" ? parsed.detail : `malformed JSON: ${parsed.detail}`;
-      this.violation("malformed", detail, line);
+    const maxDepth = this.options.maxJsonDepth;
+    let value: unknown;
+    try {
+      // V8's JSON.parse is iterative: a hostile depth cannot overflow the stack here.
+      value = JSON.parse(line);
+    } catch (e) {
+      this.unusable(line, "malformed", e instanceof Error ? e.message : String(e));
       return;
     }
-    if (parsed.strippedKeys > 0) {
-      bump(this.counters.dropped, "forbidden-key", parsed.strippedKeys);
+    const state = this.sink.state();
+    // Nearly every line is an event, and an event delivers only its name, a copy of its
+    // timestamp and its data (eventOf): so only the data is hardened, from the depth it has in
+    // the message, and no classification object is made. A tracer sees whole messages: with
+    // one, events take the general path.
+    const event = state === "greeting" || this.options.trace ? undefined : eventOf(value);
+    const stripped =
+      event === undefined
+        ? hardenParsedJson(value, maxDepth)
+        : hardenParsedJson(event.data, maxDepth - 1);
+    if (stripped < 0) {
+      this.unusable(line, "too-deep", `nesting deeper than ${maxDepth}`);
+      return;
+    }
+    this.trace(line, value);
+    if (stripped > 0) {
+      bump(this.counters.dropped, "forbidden-key", stripped);
       this.logger.warn(
-        { keys: parsed.strippedKeys, line: excerpt(line) },
+        { keys: stripped, line: excerpt(line) },
         "QMP message carried __proto__/constructor/prototype keys; removed",
       );
     }
-    const state = this.sink.state();
-    // Events are nearly every line: they skip the classification object.
-    const event = state === "greeting" ? undefined : eventOf(parsed.value);
     if (event) {
       this.counters.messagesIn++;
       this.sink.onEvent(event);
       return;
     }
-    const msg = classifyMessage(parsed.value);
+    const msg = classifyMessage(value);
     if (state === "greeting") {
       this.beforeGreeting(msg, line);
       return;
@@ -144,6 +153,16 @@ export class InboundReader {
     }
     const detail = msg.kind === "invalid" ? msg.detail : `${msg.kind} reply before the greeting`;
     this.sink.onBadGreeting(new QmpGreetingError(`${detail}: ${excerpt(line)}`));
+  }
+
+  /** A line that is not JSON, or nested too deep: a bad greeting, or a dropped line. */
+  private unusable(line: string, reason: "malformed" | "too-deep", detail: string): void {
+    this.trace(line, undefined);
+    if (this.sink.state() === "greeting") {
+      this.sink.onBadGreeting(new QmpGreetingError(`${detail}: ${excerpt(line)}`));
+      return;
+    }
+    this.violation("malformed", reason === "too-deep" ? detail : `malformed JSON: ${detail}`, line);
   }
 
   private violation(reason: QmpDropReason, detail: string, line: string): void {

@@ -82,6 +82,10 @@ describe("eventOf", () => {
       timestamp: { seconds: 1, microseconds: 2 },
     });
     expect(classifyMessage(msg)).toEqual({ kind: "event", event: eventOf(msg) });
+    // The timestamp is a copy: extra members of the parsed one never reach a listener.
+    expect(
+      eventOf({ ...msg, timestamp: { seconds: 1, microseconds: 2, x: [] } })?.timestamp,
+    ).toEqual({ seconds: 1, microseconds: 2 });
     expect(eventOf({ event: "Y", timestamp: { seconds: "1", microseconds: 2 } })).toEqual({
       name: "Y",
       data: undefined,

@@ -74,8 +74,9 @@ export function classifyMessage(value: unknown): QmpInbound {
 /**
  * The envelope of a parsed message when it is an event (a string `event` member and no `QMP`
  * member), else undefined: {@link classifyMessage} then tells what it is. The per-event path,
- * without the classification object; the envelope keeps `data` and, when it has numeric
- * `seconds` and `microseconds`, the `timestamp` object as parsed.
+ * without the classification object. The envelope is all an event delivers: its name, its
+ * `data` as parsed, and a copy of its timestamp's two numbers; nothing else of the message
+ * reaches a listener, which lets the reader harden only `data`.
  *
  * Members are tested by value, not with `Object.hasOwn` (a call V8 does not inline, ~20 ns
  * each): JSON holds no `undefined`, and a parsed object's prototype is `Object.prototype`,
@@ -86,15 +87,7 @@ export function eventOf(value: unknown): QmpEvent | undefined {
   const m = value as Record<string, unknown>;
   const name = m.event;
   if (typeof name !== "string" || m.QMP !== undefined) return undefined;
-  const t = m.timestamp as QmpTimestamp | undefined;
-  const timestamp =
-    typeof t === "object" &&
-    t !== null &&
-    typeof t.seconds === "number" &&
-    typeof t.microseconds === "number"
-      ? t
-      : undefined;
-  return { name, data: m.data, timestamp };
+  return { name, data: m.data, timestamp: timestampOf(m.timestamp) };
 }
 
 function classifyGreeting(qmp: unknown): QmpInbound {
@@ -116,6 +109,14 @@ function parseVersion(v: unknown): QmpVersion | undefined {
     return undefined;
   }
   return { major, minor, micro, package: typeof v.package === "string" ? v.package : "" };
+}
+
+function timestampOf(t: unknown): QmpTimestamp | undefined {
+  if (typeof t !== "object" || t === null) return undefined;
+  const { seconds, microseconds } = t as Record<string, unknown>;
+  return typeof seconds === "number" && typeof microseconds === "number"
+    ? { seconds, microseconds }
+    : undefined;
 }
 
 function describe(v: unknown): string {
