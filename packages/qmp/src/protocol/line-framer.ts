@@ -24,7 +24,12 @@ const CR = 0x0d;
  * for (const line of framer.push(chunk)) handle(line);
  */
 export class LineFramer {
-  private readonly decoder = new StringDecoder("utf8");
+  /**
+   * Made the first time a chunk ends inside a character (non-ASCII last byte): until then every
+   * chunk ends on a character boundary and decodes alone, and a monitor (QMP is ASCII in
+   * practice) never holds one (~370 bytes each).
+   */
+  private decoder: StringDecoder | undefined;
   /** The incomplete line, decoded (a character cut by the chunk is held by the decoder). */
   private tail = "";
   /** Bytes received for the incomplete line, bytes held by the decoder included. */
@@ -80,7 +85,7 @@ export class LineFramer {
     if (buf.length === 0) return undefined;
     // Any line completed here, and the tail left, is at most tailBytes + buf.length bytes long.
     if (this.tailBytes + buf.length > this.maxLineBytes) return this.feedMeasured(buf, onLine);
-    const text = this.tail + this.decoder.write(buf);
+    const text = this.tail + this.decode(buf);
     let nl = text.indexOf("\n");
     if (nl === -1) {
       this.tail = text;
@@ -112,7 +117,7 @@ export class LineFramer {
       if (this.tailBytes + (nl - start) - (crlf ? 1 : 0) > this.maxLineBytes)
         return this.overflow();
       // Decoded with its LF, so that bytes of a cut character before it end here, as U+FFFD.
-      const text = this.tail + this.decoder.write(buf.subarray(start, nl + 1));
+      const text = this.tail + this.decode(buf.subarray(start, nl + 1));
       this.tail = "";
       this.tailBytes = 0;
       this.crPending = false;
@@ -125,11 +130,20 @@ export class LineFramer {
       const endsWithCr = buf[buf.length - 1] === CR;
       // A CR alone may still be completed by an LF in the next chunk, so it is not counted.
       if (this.tailBytes + rest - (endsWithCr ? 1 : 0) > this.maxLineBytes) return this.overflow();
-      this.tail += this.decoder.write(buf.subarray(start));
+      this.tail += this.decode(buf.subarray(start));
       this.tailBytes += rest;
       this.crPending = endsWithCr;
     }
     return undefined;
+  }
+
+  /** Decodes `buf` after the bytes held from the previous chunk, holding a cut character. */
+  private decode(buf: Buffer): string {
+    if (this.decoder === undefined) {
+      if (buf[buf.length - 1] < 0x80) return buf.toString("utf8");
+      this.decoder = new StringDecoder("utf8");
+    }
+    return this.decoder.write(buf);
   }
 
   /** Drops what is held after a caller stopped mid-chunk. */
@@ -149,6 +163,6 @@ export class LineFramer {
     this.tail = "";
     this.tailBytes = 0;
     this.crPending = false;
-    this.decoder.end();
+    this.decoder = undefined;
   }
 }
