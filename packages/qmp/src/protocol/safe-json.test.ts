@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJsonLine } from "./safe-json.js";
+import { FORBIDDEN_KEYS, parseJsonLine } from "./safe-json.js";
 
 describe("parseJsonLine", () => {
   it("parses plain JSON", () => {
@@ -44,6 +44,16 @@ describe("parseJsonLine", () => {
   it("reports malformed input", () => {
     for (const bad of ["{]", "\uFFFD", "", '{"a":1']) {
       expect(parseJsonLine(bad)).toMatchObject({ ok: false, reason: "malformed" });
+    }
+  });
+
+  it("removes exactly the keys of FORBIDDEN_KEYS", () => {
+    for (const key of FORBIDDEN_KEYS) {
+      expect(parseJsonLine(`{"${key}": 1, "k": {"${key}": 2}}`)).toEqual({
+        ok: true,
+        value: { k: {} },
+        strippedKeys: 2,
+      });
     }
   });
 

@@ -44,7 +44,8 @@ export function parseJsonLine(line: string, maxDepth: number = MAX_JSON_DEPTH): 
  * Removes own `__proto__`, `constructor` and `prototype` keys from a value just parsed by
  * `JSON.parse` and everything below it; returns how many were removed, or -1 when the nesting
  * exceeds `maxDepth` (the value itself is at depth 1). This is the check of
- * {@link parseJsonLine}, for a caller that parses the line itself.
+ * {@link parseJsonLine}, for a caller that parses the line itself (the monitor's reader, which
+ * hardens only the part of a message it delivers).
  * @internal
  */
 export function hardenParsedJson(value: unknown, maxDepth: number = MAX_JSON_DEPTH): number {
