@@ -97,12 +97,6 @@ export function bump<K>(map: Map<K, number>, key: K, n = 1): void {
   map.set(key, (map.get(key) ?? 0) + n);
 }
 
-/** Counts one event received under `name` (the per-event path: no default argument, no `??`). */
-export function countEvent(c: QmpCounters, name: string): void {
-  const n = c.eventsByName.get(name);
-  c.eventsByName.set(name, n === undefined ? 1 : n + 1);
-}
-
 /**
  * Records one round-trip time. `random` picks reservoir slots (Vitter's algorithm R); inject a
  * deterministic one in tests.

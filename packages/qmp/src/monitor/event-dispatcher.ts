@@ -2,7 +2,7 @@ import type { Logger } from "@virtevent/core";
 import { z } from "zod";
 import { LOG_EXCERPT_CHARS } from "../limits.js";
 import type { QmpEvent } from "../protocol/messages.js";
-import { bump, countEvent, type QmpCounters } from "./counters.js";
+import { bump, type QmpCounters } from "./counters.js";
 import type { QmpEventListener, QmpEventTable } from "./event-table.js";
 
 /** Distinct event names kept as slots (QEMU has a few dozen; more still work, slower). */
@@ -77,7 +77,7 @@ export class EventDispatcher {
   dispatch(event: QmpEvent): void {
     const slot = this.slotOf(event.name);
     const name = slot === undefined ? event.name : slot.name;
-    countEvent(this.counters, name);
+    bump(this.counters.eventsByName, name);
     const wildcards = this.wildcards;
     for (let i = 0; i < wildcards.length; i++) {
       try {
@@ -93,14 +93,7 @@ export class EventDispatcher {
     }
     let parsed: ReturnType<typeof entry.schema.safeParse>;
     try {
-      let schema = entry.schema;
-      if (slot === undefined) schema = compiledSchema(schema);
-      else if (slot.schema === schema && slot.compiled !== undefined) schema = slot.compiled;
-      else {
-        slot.schema = schema;
-        slot.compiled = schema = compiledSchema(schema);
-      }
-      parsed = schema.safeParse(event.data);
+      parsed = this.compiledFor(slot, entry.schema).safeParse(event.data);
     } catch (error) {
       // safeParse does not catch what a refinement throws: a buggy schema is a listener error.
       this.listenerThrew(name, "schema", error);
@@ -127,6 +120,16 @@ export class EventDispatcher {
     const slot: NameSlot = { name, schema: undefined, compiled: undefined };
     slots.push(slot);
     return slot;
+  }
+
+  /** The compiled clone of `schema`, kept in `slot` while the name's entry keeps the schema. */
+  private compiledFor(slot: NameSlot | undefined, schema: z.ZodType): z.ZodType {
+    if (slot === undefined) return compiledSchema(schema);
+    if (slot.schema !== schema || slot.compiled === undefined) {
+      slot.compiled = compiledSchema(schema);
+      slot.schema = schema;
+    }
+    return slot.compiled;
   }
 
   private schemaFailed(
