@@ -87,6 +87,18 @@ export abstract class LoopBase implements EventLoopImpl {
   protected abstract timerRemoved(rec: TimerRecord): void;
   /** Called when free callbacks are queued outside a dispatch. */
   protected abstract freesQueued(): void;
+  /** Called when a handle was removed (its record is already marked removed). */
+  protected handleRemoved(_rec: HandleRecord): void {}
+
+  /** The highest watch id handed out so far (0 before the first). */
+  protected get lastWatchId(): WatchId {
+    return this.nextWatchId - 1;
+  }
+
+  /** The highest timer id handed out so far (0 before the first). */
+  protected get lastTimerId(): TimerId {
+    return this.nextTimerId - 1;
+  }
 
   addHandle(
     source: Duplex,
@@ -128,6 +140,7 @@ export abstract class LoopBase implements EventLoopImpl {
     this.handles.delete(watch);
     rec.removed = true;
     rec.readiness.detach();
+    this.handleRemoved(rec);
     this.queueFree(rec.free, rec.id);
     return true;
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe } from "vitest";
 import type { EventLoopImpl } from "../loop/event-loop-impl.js";
+import { dispatchConformanceCases } from "./loop-conformance-dispatch.js";
 import { handleConformanceCases } from "./loop-conformance-handles.js";
 import { timerConformanceCases } from "./loop-conformance-timers.js";
 import { type EventLoopDriver, manualLoopDriver, realTimeLoopDriver } from "./loop-driver.js";
@@ -38,6 +39,7 @@ export function describeEventLoopConformance(
     });
 
     handleConformanceCases({ driver, newLoop });
+    dispatchConformanceCases({ driver, newLoop });
     timerConformanceCases({ driver, newLoop });
   });
 }
