@@ -12,6 +12,8 @@ let counts: Int32Array = new Int32Array(0);
 let total = 0;
 let expected = Number.POSITIVE_INFINITY;
 let t0 = 0n;
+/** CPU usage (all threads) when the host was told to expect the burst. */
+let cpu0: NodeJS.CpuUsage = process.cpuUsage();
 /** When each domain's latest event arrived, in ns after the burst's first event. */
 let lastAt: Float64Array = new Float64Array(0);
 let embedded: EmbeddedDaemon | undefined;
@@ -39,6 +41,7 @@ function finish(complete: boolean): void {
   if (stall) clearInterval(stall);
   stall = undefined;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   const w = embedded?.daemon.workers.stats();
   const e = embedded?.daemon.events.stats;
   reply({
@@ -47,6 +50,7 @@ function finish(complete: boolean): void {
     received: total,
     seconds,
     eventsPerSecond: total / seconds,
+    cpuUsPerEvent: (cpu.user + cpu.system) / Math.max(1, total),
     ...fairness(),
     drops: { laneOverflow: w?.overflowDrops ?? 0, eventQueueOverflow: e?.droppedOverflow ?? 0 },
   });
@@ -106,6 +110,7 @@ onMessages(
       total = 0;
       lastAt.fill(0);
       expected = m.total as number;
+      cpu0 = process.cpuUsage();
       reply({ type: "expecting" });
     }
   },

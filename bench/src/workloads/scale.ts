@@ -27,6 +27,9 @@ interface ScaleRun {
   rssAfterOver: number;
   /** Rate and fairness of the small burst (which fits core's public event queue). */
   eventsPerSecond: number;
+  /** CPU (all threads) from the burst's command to its last event, per event delivered. */
+  smallCpuUsPerEvent: number;
+  largeCpuUsPerEvent: number;
   /** Slowest domain's share of the large burst's delivered events (1 = even). */
   minShare: number;
   /** Small burst: when the last domain finished ÷ when the median one did. */
@@ -42,6 +45,7 @@ interface BurstDone extends Message {
   complete: boolean;
   received: number;
   eventsPerSecond: number;
+  cpuUsPerEvent: number;
   minShare: number;
   lastOverMedianDone: number;
   drops: { laneOverflow: number; eventQueueOverflow: number };
@@ -94,6 +98,8 @@ async function oneRun(
       heapRetained: retained.heapUsed,
       // A burst that lost events has no meaningful rate.
       eventsPerSecond: small.complete ? small.eventsPerSecond : Number.NaN,
+      smallCpuUsPerEvent: small.cpuUsPerEvent,
+      largeCpuUsPerEvent: large.cpuUsPerEvent,
       lastOverMedianDone: small.lastOverMedianDone,
       minShare: large.minShare,
       largeEventsPerSecond: large.complete ? large.eventsPerSecond : Number.NaN,
@@ -167,6 +173,8 @@ export async function scale(ctx: BenchContext): Promise<WorkloadResult> {
       "events/s",
       "largeEventsPerSecond",
     ),
+    pair(`CPU per event, small burst`, "µs", "smallCpuUsPerEvent"),
+    pair(`CPU per event, large burst`, "µs", "largeCpuUsPerEvent"),
     pair(
       "fairness: slowest domain's share of the large burst's events (1 = even)",
       "0..1",
@@ -181,6 +189,7 @@ export async function scale(ctx: BenchContext): Promise<WorkloadResult> {
     rows,
     notes: [
       "The daemon is core + qmp + the 1:1 bench plugins with one registerAny subscriber counting per domain (the API server is left out); the raw baseline is a Node process holding the same sockets with the raw client (net + line split + JSON.parse).",
+      "CPU per event: process.cpuUsage() of the measuring process (every thread) from the command that starts a burst to its last event, divided by the events delivered; steadier than events/s on a shared machine.",
       `RSS from /proc/PID/status (VmRSS) of the measuring process: ${SETTLE_MS / 1000} s after attaching, right after the large burst's last event, and ${AFTER_MS / 1000} s later (no forced GC).`,
       `Large-burst events lost per run (a burst that stalls for 5 s is ended there): daemon ${perRun.daemon.map((x) => `${x.lost} (lane overflow ${x.drops.laneOverflow}, public event queue overflow ${x.drops.eventQueueOverflow})`).join("; ")}; raw ${perRun.raw.map((x) => x.lost).join(", ")}.`,
     ],
