@@ -85,23 +85,25 @@ export class LineFramer {
     if (buf.length === 0) return undefined;
     // Any line completed here, and the tail left, is at most tailBytes + buf.length bytes long.
     if (this.tailBytes + buf.length > this.maxLineBytes) return this.feedMeasured(buf, onLine);
-    const text = this.tail + this.decode(buf);
-    let nl = text.indexOf("\n");
-    if (nl === -1) {
-      this.tail = text;
+    const lastNl = buf.lastIndexOf(LF);
+    if (lastNl === -1) {
+      this.tail += this.decode(buf);
       this.tailBytes += buf.length;
       this.crPending = buf[buf.length - 1] === CR;
       return undefined;
     }
+    // Complete lines only; the partial line after the last LF is decoded on its own, so the
+    // tail kept until the next chunk is a string of its own, not a slice pinning this text.
+    const text =
+      this.tail + this.decode(lastNl === buf.length - 1 ? buf : buf.subarray(0, lastNl + 1));
     let start = 0;
-    do {
+    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
       const end = nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
       if (end > start && !onLine(text.slice(start, end))) return this.stop();
       start = nl + 1;
-      nl = text.indexOf("\n", start);
-    } while (nl !== -1);
-    this.tail = start < text.length ? text.slice(start) : "";
-    this.tailBytes = buf.length - 1 - buf.lastIndexOf(LF);
+    }
+    this.tailBytes = buf.length - 1 - lastNl;
+    this.tail = this.tailBytes > 0 ? this.decode(buf.subarray(lastNl + 1)) : "";
     this.crPending = this.tailBytes > 0 && buf[buf.length - 1] === CR;
     return undefined;
   }
