@@ -94,18 +94,33 @@ export class LineFramer {
     }
     // Complete lines only; the partial line after the last LF is decoded on its own, so the
     // tail kept until the next chunk is a string of its own, not a slice pinning this text.
-    const text =
-      this.tail + this.decode(lastNl === buf.length - 1 ? buf : buf.subarray(0, lastNl + 1));
-    let start = 0;
-    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
-      const end = nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
-      if (end > start && !onLine(text.slice(start, end))) return this.stop();
-      start = nl + 1;
+    // The held tail joins only the first line: the rest of the chunk is not copied again.
+    let from = 0;
+    if (this.tail.length > 0) {
+      from = buf.indexOf(LF) + 1;
+      if (!this.split(this.tail + this.decode(buf.subarray(0, from)), onLine)) return this.stop();
+    }
+    if (from <= lastNl) {
+      const text = this.decode(
+        from === 0 && lastNl === buf.length - 1 ? buf : buf.subarray(from, lastNl + 1),
+      );
+      if (!this.split(text, onLine)) return this.stop();
     }
     this.tailBytes = buf.length - 1 - lastNl;
     this.tail = this.tailBytes > 0 ? this.decode(buf.subarray(lastNl + 1)) : "";
     this.crPending = this.tailBytes > 0 && buf[buf.length - 1] === CR;
     return undefined;
+  }
+
+  /** Hands the lines of `text` (which ends with an LF) to `onLine`; false once it said stop. */
+  private split(text: string, onLine: (line: string) => boolean): boolean {
+    let start = 0;
+    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+      const end = nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+      if (end > start && !onLine(text.slice(start, end))) return false;
+      start = nl + 1;
+    }
+    return true;
   }
 
   /** The exact path: every line's length counted in bytes before it is decoded. */
