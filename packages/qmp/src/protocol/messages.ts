@@ -87,7 +87,7 @@ export function eventOf(value: unknown): QmpEvent | undefined {
   const m = value as Record<string, unknown>;
   const name = m.event;
   if (typeof name !== "string" || m.QMP !== undefined) return undefined;
-  return { name, data: m.data, timestamp: timestampOf(m.timestamp) };
+  return { name, data: m.data, timestamp: parseTimestamp(m.timestamp) };
 }
 
 function classifyGreeting(qmp: unknown): QmpInbound {
@@ -111,12 +111,11 @@ function parseVersion(v: unknown): QmpVersion | undefined {
   return { major, minor, micro, package: typeof v.package === "string" ? v.package : "" };
 }
 
-function timestampOf(t: unknown): QmpTimestamp | undefined {
-  if (typeof t !== "object" || t === null) return undefined;
-  const { seconds, microseconds } = t as Record<string, unknown>;
-  return typeof seconds === "number" && typeof microseconds === "number"
-    ? { seconds, microseconds }
-    : undefined;
+function parseTimestamp(t: unknown): QmpTimestamp | undefined {
+  if (!isRecord(t) || typeof t.seconds !== "number" || typeof t.microseconds !== "number") {
+    return undefined;
+  }
+  return { seconds: t.seconds, microseconds: t.microseconds };
 }
 
 function describe(v: unknown): string {
