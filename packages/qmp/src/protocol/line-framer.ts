@@ -14,10 +14,11 @@ const CR = 0x0d;
  * the framer reports {@link QmpLineTooLongError} and refuses further input. The cap is exact, in
  * bytes received, CR and LF excluded.
  *
- * Each chunk is decoded once and split as a string, as a plain `indexOf` client would: while the
- * held tail plus the chunk fit within the cap, no line completed in it can exceed the cap, so no
- * line is measured. Only a chunk that could complete or hold an oversized line is walked line by
- * line in bytes.
+ * Each chunk's bytes are decoded once (the line completing the held tail, the other complete
+ * lines, the new partial line: three strings, none pinning another) and split with `indexOf`, as
+ * a plain client would. While the held tail plus the chunk fit within the cap, no line completed
+ * in it can exceed the cap, so no line is measured. Only a chunk that could complete or hold an
+ * oversized line is walked line by line in bytes.
  *
  * @example
  * const framer = new LineFramer();
