@@ -20,6 +20,16 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Deepest nesting of arrays/objects accepted in one message; QEMU's replies stay under 10. */
 export const MAX_JSON_DEPTH = 64;
 
+/**
+ * Distinct event names a monitor counts by name (QEMU 7.2 defines ~60); events with names
+ * beyond them are counted together under {@link OTHER_EVENTS_COUNTER}, so a peer inventing
+ * names cannot grow the counters without bound.
+ */
+export const MAX_EVENT_NAMES_COUNTED = 256;
+
+/** The `eventsByName` key counting events whose name came after the first 256 distinct ones. */
+export const OTHER_EVENTS_COUNTER = "(other)";
+
 /** Ids of recently finished commands remembered to tell a duplicate reply from an unknown id. */
 export const RECENT_IDS_REMEMBERED = 256;
 

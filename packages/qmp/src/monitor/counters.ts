@@ -47,7 +47,10 @@ export interface QmpCounters {
   messagesOut: number;
   /** Messages received that were valid QMP (greeting, replies, events). */
   messagesIn: number;
-  /** Events received after the greeting, by name (known or not). */
+  /**
+   * Events received after the greeting, by name (known or not); names beyond the first
+   * `MAX_EVENT_NAMES_COUNTED` (256) distinct ones are counted under `"(other)"`.
+   */
   eventsByName: Map<string, number>;
   /** Events whose name had no table entry (they reach wildcard listeners only). */
   unknownEvents: number;

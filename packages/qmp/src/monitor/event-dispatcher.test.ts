@@ -1,6 +1,7 @@
 import { createSilentLogger } from "@virtevent/core";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { MAX_EVENT_NAMES_COUNTED, OTHER_EVENTS_COUNTER } from "../limits.js";
 import type { QmpEvent } from "../protocol/messages.js";
 import { createCounters } from "./counters.js";
 import { EventDispatcher } from "./event-dispatcher.js";
@@ -65,6 +66,16 @@ describe("EventDispatcher", () => {
     expect(counters.eventsByName.size).toBe(101);
     expect(counters.unknownEvents).toBe(102);
     expect(got).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+  });
+
+  it("counts names beyond the first 256 distinct ones together, so invented names stay bounded", () => {
+    const { dispatcher, counters } = setup(new Map());
+    for (let i = 0; i < 1000; i++) dispatcher.dispatch(ev(`INVENTED_${i}`));
+    dispatcher.dispatch(ev("INVENTED_0"));
+    expect(counters.eventsByName.size).toBe(MAX_EVENT_NAMES_COUNTED + 1);
+    expect(counters.eventsByName.get("INVENTED_0")).toBe(2);
+    expect(counters.eventsByName.get(OTHER_EVENTS_COUNTER)).toBe(1000 - MAX_EVENT_NAMES_COUNTED);
+    expect(counters.unknownEvents).toBe(1001);
   });
 
   it("sees a table entry replaced or removed after events were dispatched", () => {

@@ -1,6 +1,6 @@
 import type { Logger } from "@virtevent/core";
 import { z } from "zod";
-import { LOG_EXCERPT_CHARS } from "../limits.js";
+import { LOG_EXCERPT_CHARS, MAX_EVENT_NAMES_COUNTED, OTHER_EVENTS_COUNTER } from "../limits.js";
 import type { QmpEvent } from "../protocol/messages.js";
 import { bump, type QmpCounters } from "./counters.js";
 import type { QmpEventListener, QmpEventTable } from "./event-table.js";
@@ -77,7 +77,11 @@ export class EventDispatcher {
   dispatch(event: QmpEvent): void {
     const slot = this.slotOf(event.name);
     const name = slot === undefined ? event.name : slot.name;
-    bump(this.counters.eventsByName, name);
+    const byName = this.counters.eventsByName;
+    bump(
+      byName,
+      byName.size < MAX_EVENT_NAMES_COUNTED || byName.has(name) ? name : OTHER_EVENTS_COUNTER,
+    );
     const wildcards = this.wildcards;
     for (let i = 0; i < wildcards.length; i++) {
       try {
