@@ -31,7 +31,12 @@ export interface QmpTraceEntry {
  * the pressure.
  *
  * @example
- * const gate: QmpReadGate = { paused: false, onDidResume: (fn) => toDisposable(() => {}) };
+ * // Monitors stop reading while `queue` is long; `onDidDrain` is the queue's own notification.
+ * const gate: QmpReadGate = {
+ *   get paused() { return queue.length >= 1000; },
+ *   onDidResume: (fn) => queue.onDidDrain(fn),
+ * };
+ * const monitor = new QmpMonitor(socket, { loop, readGate: gate });
  */
 export interface QmpReadGate {
   /** True while monitors must stop reading. Asked before every read: keep it cheap. */
