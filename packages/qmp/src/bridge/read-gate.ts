@@ -6,7 +6,7 @@ export const READ_PRESSURE_HIGH = 4_096;
 /** ... and below which they read again. */
 export const READ_PRESSURE_LOW = 1_024;
 
-/** What a {@link PressureReadGate} watches: a daemon's public event queue and worker pool. */
+/** What a {@link PressureReadGate} watches: a daemon's public event queue and worker pool. @internal */
 export interface ReadPressureSources {
   readonly loop: EventLoopImpl;
   readonly events: { readonly pendingCount: number };
