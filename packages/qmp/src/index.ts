@@ -48,7 +48,11 @@ export { attachQmp, connectQmp, openQmpSocket } from "./monitor/connect.js";
 export type { QmpCounters, QmpDropReason, RoundTripSummary } from "./monitor/counters.js";
 export type { QmpEventEntry, QmpEventListener, QmpEventTable } from "./monitor/event-table.js";
 export { defineQmpEvent } from "./monitor/event-table.js";
-export type { QmpMonitorOptions, QmpTraceEntry } from "./monitor/monitor-options.js";
+export type {
+  QmpMonitorOptions,
+  QmpReadGate,
+  QmpTraceEntry,
+} from "./monitor/monitor-options.js";
 export type { QmpMonitorState } from "./monitor/qmp-monitor.js";
 export { QmpMonitor } from "./monitor/qmp-monitor.js";
 export { LineFramer } from "./protocol/line-framer.js";

@@ -30,7 +30,10 @@ export const MAX_EVENT_NAMES_COUNTED = 256;
 /** The `eventsByName` key counting events whose name came after the first 256 distinct ones. */
 export const OTHER_EVENTS_COUNTER = "(other)";
 
-/** Ids of recently finished commands remembered to tell a duplicate reply from an unknown id. */
+/**
+ * Ids of commands abandoned after sending (timed out or aborted) remembered, to tell their late
+ * replies from unknown ids; an answered id is recognised by its number (ids count up).
+ */
 export const RECENT_IDS_REMEMBERED = 256;
 
 /** Characters of an offending line quoted in a log line. */
