@@ -1,4 +1,4 @@
-import { close, fsync, open as openCb, rename as renameCb, write } from "node:fs";
+import { close, fsync, open as openCb, write } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../common/logger.js";
@@ -156,7 +156,7 @@ export class FileStateStore extends StateStoreBase {
     const temp = `${file.slice(0, -".json".length)}${TEMP_MARK}${process.pid}-${++this.tempSeq}`;
     try {
       await writeTempFile(temp, text, this.fsync);
-      await renameAsync(temp, file);
+      await rename(temp, file);
     } catch (error) {
       await unlink(temp).catch(() => {});
       throw error;
@@ -225,12 +225,6 @@ function writeTempFile(path: string, text: string, sync: boolean): Promise<void>
       writeFrom(0);
     });
   });
-}
-
-function renameAsync(from: string, to: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    renameCb(from, to, (error) => (error ? reject(error) : resolve())),
-  );
 }
 
 /** Parses and checks one state file. @throws StateCorruptError */
