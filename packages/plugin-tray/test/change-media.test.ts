@@ -13,6 +13,13 @@ import {
 const ISO = "/srv/iso/install.iso";
 /** Short on purpose: the fake guest never opens a locked tray. */
 const LOCKED_TIMEOUT_MS = 200;
+/** A closed tray with a medium in it, locked by the guest (a fresh copy per test). */
+const lockedDrive = () => ({
+  alias: "cd0",
+  open: false,
+  locked: true,
+  medium: { file: "/a.iso", node: "#b1" },
+});
 
 /** Answers a tray command the way QEMU does: the DEVICE_TRAY_MOVED event, then the reply. */
 function moveTray(server: FakeQmpServer, open: boolean) {
@@ -50,8 +57,7 @@ describe("changeMedia (fake QMP server)", () => {
 
   it("inserts: open, wait for the tray, remove, insert, close", async () => {
     const started = await startTrayDaemon();
-    const daemon = started.daemon;
-    const d = daemon;
+    const d = started.daemon;
     const vm = await attachFakeDomain(d, "vm1", [{ alias: "cd0", open: false }]);
     const { server } = vm;
     server.expect("query-block", queryBlockReply([{ alias: "cd0", open: false }]));
@@ -84,14 +90,8 @@ describe("changeMedia (fake QMP server)", () => {
 
   it("gives up on a tray the guest keeps locked: TrayLockedError, nothing changed", async () => {
     const started = await startTrayDaemon();
-    const daemon = started.daemon;
-    const d = daemon;
-    const drive = {
-      alias: "cd0",
-      open: false,
-      locked: true,
-      medium: { file: "/a.iso", node: "#b1" },
-    };
+    const d = started.daemon;
+    const drive = lockedDrive();
     const vm = await attachFakeDomain(d, "vm1", [drive]);
     const { server } = vm;
     server.expect("query-block", queryBlockReply([drive]));
@@ -108,7 +108,7 @@ describe("changeMedia (fake QMP server)", () => {
     expect(isTrayError(error, "TRAY_ERR_LOCKED")).toBe(true);
     expect((error as Error).message).toMatch(/guest of vm1 kept the tray of cd0 locked/);
     expect((error as Error).message).toMatch(/nothing was changed/);
-    await waitFor("the lane to settle", () => laneIdle(d, vm?.uuid ?? ""));
+    await waitFor("the lane to settle", () => laneIdle(d, vm.uuid));
     expect(started.seen).toEqual([]);
     // The FIFO above is exhaustive: no remove, insert or close was sent.
     server.verify();
@@ -117,14 +117,8 @@ describe("changeMedia (fake QMP server)", () => {
 
   it("opens a locked tray with force (answering for the guest) and ejects", async () => {
     const started = await startTrayDaemon();
-    const daemon = started.daemon;
-    const d = daemon;
-    const drive = {
-      alias: "cd0",
-      open: false,
-      locked: true,
-      medium: { file: "/a.iso", node: "#b1" },
-    };
+    const d = started.daemon;
+    const drive = lockedDrive();
     const vm = await attachFakeDomain(d, "vm1", [drive]);
     const { server } = vm;
     server.expect("query-block", queryBlockReply([drive]));
@@ -147,8 +141,7 @@ describe("changeMedia (fake QMP server)", () => {
 
   it("skips opening a tray that is already open, and closes it at the end", async () => {
     const started = await startTrayDaemon();
-    const daemon = started.daemon;
-    const d = daemon;
+    const d = started.daemon;
     const vm = await attachFakeDomain(d, "vm1", [{ alias: "cd0", open: true }]);
     const { server } = vm;
     server.expect("query-block", queryBlockReply([{ alias: "cd0", open: true }]));
@@ -166,8 +159,7 @@ describe("changeMedia (fake QMP server)", () => {
 
   it("proceeds when the open event was folded away but query-block shows the tray open", async () => {
     const started = await startTrayDaemon();
-    const daemon = started.daemon;
-    const d = daemon;
+    const d = started.daemon;
     const vm = await attachFakeDomain(d, "vm1", [{ alias: "cd0", open: false }]);
     const { server } = vm;
     server.expect("query-block", queryBlockReply([{ alias: "cd0", open: false }]));
